@@ -1,0 +1,18 @@
+"""Shared fixtures: where the ProxyLM record files live (../shared beside the clone)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RECORDS_DIR = Path(os.environ.get("PROXYLM_RECORDS", REPO_ROOT.parent / "shared" / "data" / "proxylm"))
+
+
+@pytest.fixture(scope="session")
+def records_dir() -> Path:
+    if not (RECORDS_DIR / "mt560_experiments.csv").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"ProxyLM record files not found in {RECORDS_DIR}; CI needs ../shared beside the clone")
+        pytest.skip(f"ProxyLM record files not found in {RECORDS_DIR}; set PROXYLM_RECORDS")
+    return RECORDS_DIR
