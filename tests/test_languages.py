@@ -5,10 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import RECORDS_DIR
 
 from proxylm_harness import languages
 from proxylm_harness.languages import (
-from conftest import RECORDS_DIR
     UnknownLanguageError,
     equivalent_codes,
     is_known,

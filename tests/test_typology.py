@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import RECORDS_DIR
 
 from proxylm_harness import typology
 from proxylm_harness.languages import UnknownLanguageError
 from proxylm_harness.typology import DISTANCE_KINDS, Typology, UnknownTypologyError, agreement
-from conftest import RECORDS_DIR
 
 
 @pytest.fixture(scope="module")
