@@ -16,3 +16,15 @@ def records_dir() -> Path:
             pytest.fail(f"ProxyLM record files not found in {RECORDS_DIR}; CI needs ../shared beside the clone")
         pytest.skip(f"ProxyLM record files not found in {RECORDS_DIR}; set PROXYLM_RECORDS")
     return RECORDS_DIR
+
+
+def console_script(name: str) -> str:
+    """Path of an installed console script of this environment (works without an activated venv)."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"console script {name!r} is not installed; run `pip install -e .` first")
+    return found
