@@ -20,12 +20,13 @@ import numpy as np
 
 from .evaluation import evaluate_split, summarize
 from .problems import Problem, make_problem, problem_keys
-from .protocols import DEFAULT_SEEDS, INCREMENTAL_PORTIONS, get_protocol, protocol_names
+from .protocols import DEFAULT_SEEDS, get_protocol, protocol_names
 from .records import Records, load_records
 from .references import reference_rmse
 from .training import DEFAULT_PREDICTOR
 
-__all__ = ["BenchmarkConfig", "markdown_table", "run_benchmark", "update_results_markdown", "write_json"]
+__all__ = ["BenchmarkConfig", "markdown_table", "replace_markdown_section", "run_benchmark",
+           "update_results_markdown", "write_json"]
 
 #: Metrics ProxyLM reported on; ``--quick`` keeps to these.
 HEADLINE_METRICS = ("spBLEU", "comet", "accuracy", "f1")
@@ -46,6 +47,7 @@ class BenchmarkConfig:
     regressors: tuple = ("xgb",)
     seeds: tuple | None = None
     predictor_params: dict = field(default_factory=dict)
+    spec_options: dict = field(default_factory=dict)
 
     @property
     def seed_list(self) -> tuple:
@@ -72,15 +74,16 @@ def _init_worker(records_path: str) -> None:
     _STATE["records"] = load_records(records_path)
 
 
-def _problem(key: tuple) -> Problem:
+def _problem(key: tuple, spec_options: dict) -> Problem:
     cache = _STATE.setdefault("problems", {})
-    if key not in cache:
-        cache[key] = make_problem(_STATE["records"], *key)
-    return cache[key]
+    cache_key = (key, tuple(sorted(spec_options.items())))
+    if cache_key not in cache:
+        cache[cache_key] = make_problem(_STATE["records"], *key, **spec_options)
+    return cache[cache_key]
 
 
 def _splits(config: BenchmarkConfig, key: tuple, protocol: str, datasets: tuple) -> list:
-    problem = _problem(key)
+    problem = _problem(key, config.spec_options)
     function = get_protocol(protocol)
     if config.quick and protocol == "lolo":
         languages = problem.languages()
@@ -94,8 +97,8 @@ def _splits(config: BenchmarkConfig, key: tuple, protocol: str, datasets: tuple)
 def _run_task(task) -> tuple:
     config, key, protocol, index, regressor, datasets = task
     split = _splits(config, key, protocol, datasets)[index]
-    test = _problem((split.test_dataset, key[1], key[2])) if split.test_dataset else None
-    outcome = evaluate_split(_problem(key), split, config.params_for(regressor), test)
+    test = _problem((split.test_dataset, key[1], key[2]), config.spec_options) if split.test_dataset else None
+    outcome = evaluate_split(_problem(key, config.spec_options), split, config.params_for(regressor), test)
     return outcome
 
 
@@ -259,21 +262,25 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
-
-
-def update_results_markdown(path, rows: list[dict], command: str) -> None:
-    """Replace the benchmark section of ``path`` (between markers) with a fresh table; create the file if needed."""
+def replace_markdown_section(path, name: str, body: str, command: str) -> None:
+    """Replace the ``name`` section of a markdown file (between ``<!-- name:start -->`` and ``<!-- name:end -->``)
+    with ``body`` and the command that produced it; other text is kept. Creates the file if needed."""
     from .regressors.base import atomic_path
 
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     path = Path(path)
-    block = f"{START}\nProduced by `{command}`.\n\n{markdown_table(rows)}{END}"
+    block = f"{start}\nProduced by `{command}`.\n\n{body}{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def update_results_markdown(path, rows: list[dict], command: str) -> None:
+    """Replace the benchmark table of ``path`` with one made from ``rows``."""
+    replace_markdown_section(path, "benchmark-table", markdown_table(rows), command)

@@ -81,6 +81,9 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
         ``"auto"`` does so when the fold models saw at least 75% of the rows on average.
     refit : bool, default=True
         Fit a model on all rows (else the estimate is the mean of the fold models).
+    key_folds : {"calibration", "rows"}, default="calibration"
+        Folds of the collaborative encoder's cross-fitting: the calibration folds (with language folds a
+        row is encoded as if one of its languages were new, as at prediction time) or plain row folds.
     interval : {"cv", "cv+"}, default="cv"
         ``"cv"``: estimate ± the ceil((1-a)(n+1))-th smallest out-of-fold absolute error (Barber et
         al.'s K-fold CV interval, centred on the estimate); ``"cv+"``: CV+ (Barber et al., 2021),
@@ -114,6 +117,7 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
         reference="auto",
         bagging="auto",
         refit=True,
+        key_folds="calibration",
         interval="cv",
         coverage=0.9,
         cv="auto",
@@ -126,6 +130,7 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
         self.reference = reference
         self.bagging = bagging
         self.refit = refit
+        self.key_folds = key_folds
         self.interval = interval
         self.coverage = coverage
         self.cv = cv
@@ -150,7 +155,7 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
     def _fit_member(self, params, numeric, keys, y, groups=None) -> _Member:
         encoder = CollaborativeEncoder(cv=5, random_state=self.random_state)
         targets = y if self.reference_ is None else np.column_stack([y, y - numeric[self.reference_].to_numpy()])
-        encoded = encoder.fit_transform(keys, targets, groups=groups)
+        encoded = encoder.fit_transform(keys, targets, groups=groups if self.key_folds == "calibration" else None)
         regressor = self._new_regressor(params, numeric.columns).fit(_join(numeric, encoded, encoder), y)
         return _Member(encoder, regressor)
 
@@ -170,6 +175,9 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
         if self.interval not in _INTERVALS:
             raise ValueError(f"The 'interval' parameter of ProxyPredictor must be one of {_INTERVALS}. "
                              f"Got {self.interval!r} instead.")
+        if self.key_folds not in ("calibration", "rows"):
+            raise ValueError("The 'key_folds' parameter of ProxyPredictor must be 'calibration' or 'rows'. "
+                             f"Got {self.key_folds!r} instead.")
         if not 0 < self.coverage < 1:
             raise ValueError(f"The 'coverage' parameter of ProxyPredictor must be in (0, 1). Got {self.coverage!r} instead.")
         grid = self.param_grid

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import console_script
-from proxylm_harness.benchmark import END, START, markdown_table, update_results_markdown
+from proxylm_harness.benchmark import markdown_table, update_results_markdown
 from proxylm_harness.references import reference_cells, reference_rmse
 
 REQUIRED = {"dataset", "target", "metric", "protocol", "regressor", "rmse", "rmse_std", "mae", "spearman",
@@ -20,7 +20,7 @@ REQUIRED = {"dataset", "target", "metric", "protocol", "regressor", "rmse", "rms
 def quick(records_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     results = folder / "RESULTS.md"
-    results.write_text(f"# Results\n\nNotes above.\n\n{START}\nold table\n{END}\n\nNotes below.\n")
+    results.write_text("# Results\n\nNotes above.\n\n<!-- benchmark-table:start -->\nold table\n<!-- benchmark-table:end -->\n\nNotes below.\n")
     run = subprocess.run([console_script("proxylm-harness"), "benchmark", "--records", str(records_dir), "--quick",
                           "--output", str(folder / "quick.json"), "--markdown", str(results),
                           "--plot", str(folder / "quick.png"), "--no-progress"],

@@ -1,7 +1,6 @@
 """Tests for proxylm_harness.languages: every code the shipped tasks and record files use normalises."""
 
 import csv
-import os
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,6 @@
 """Tests for proxylm_harness.records: the three real record files, a slot-shaped file, and broken inputs."""
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
