@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+
 # name -> (predictor parameters, feature-spec options), each against the default.
 VARIANTS = {
     "default": ({}, {}),

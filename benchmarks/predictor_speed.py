@@ -15,6 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
+
 def _median_seconds(fn, repeats: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeats):

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import console_script
+
 from proxylm_harness.artifact import FORMAT_VERSION, ArtifactError, load_artifact
 from proxylm_harness.cli import main
 from proxylm_harness.problems import make_problem

@@ -7,8 +7,8 @@ import math
 import subprocess
 
 import pytest
-
 from conftest import console_script
+
 from proxylm_harness.benchmark import markdown_table, update_results_markdown
 from proxylm_harness.references import reference_cells, reference_rmse
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import RECORDS_DIR
 
 from proxylm_harness.languages import UnknownLanguageError, language_key
 from proxylm_harness.records import LAYOUTS, Records, RecordsError, RecordsWarning, detect_layout, load_records
-from conftest import RECORDS_DIR
 
 MT560, NUSA, INTENT = "mt560_experiments.csv", "nusa_experiments.csv", "intent_experiments.csv"
 
