@@ -60,6 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     _predictor_args(p)
     p.add_argument("--calibration", default="languages", choices=CALIBRATIONS,
                    help="what the intervals are honest about: new languages (default), new rows, new fine-tuning runs")
+    p.add_argument("--proxies", nargs="+", default=None,
+                   help="proxy score columns to use, e.g. small100_noft (default: ProxyLM's proxies for the family)")
+    p.add_argument("--target-setting", default="ft", choices=("ft", "noft"),
+                   help="estimate the target's fine-tuned (ft, ProxyLM's target) or zero-shot (noft) score")
+    p.add_argument("--no-dataset-features", action="store_true",
+                   help="leave out the records' dataset features (they cannot be computed from lm-eval task documents)")
+    p.add_argument("--typology-source", default="records", choices=("records", "urielplus"),
+                   help="URIEL distances from the record columns or computed with URIEL+ (what proxylm-eval can do)")
+    p.add_argument("--keys", nargs="*", default=None,
+                   help="collaborative keys, e.g. source_lang target_lang (default: the family's; none: no keys)")
     p.add_argument("--out", required=True, help="folder to write the predictor to")
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     p.add_argument("--seed", type=int, default=0)
@@ -101,13 +111,24 @@ def _cmd_records(args) -> int:
     return 0
 
 
+def _spec_options(args) -> dict:
+    options = {"target_setting": args.target_setting, "typology_source": args.typology_source}
+    if args.proxies is not None:
+        options["proxies"] = tuple(args.proxies)
+    if args.no_dataset_features:
+        options["dataset_features"] = False
+    if args.keys is not None:
+        options["keys"] = tuple(args.keys)
+    return options
+
+
 def _cmd_train(args) -> int:
     from .problems import make_problem
     from .records import load_records
     from .training import train_artifact
 
     records = load_records(args.records)
-    problem = make_problem(records, args.dataset, args.target, args.metric)
+    problem = make_problem(records, args.dataset, args.target, args.metric, **_spec_options(args))
     params = {**_predictor_params(args), "random_state": args.seed}
     artifact = train_artifact(problem, args.out, records_sha256=records.fingerprint(), predictor_params=params,
                               calibration=args.calibration, overwrite=args.overwrite)

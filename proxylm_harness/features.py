@@ -290,38 +290,56 @@ def default_spec(
     typology_source: str = "records",
     collaborative: bool = True,
     contrasts: bool = True,
+    proxies: tuple[str, ...] | None = None,
+    target_setting: str = "ft",
+    dataset_features: bool = True,
+    keys: tuple[str, ...] | None = None,
 ) -> FeatureSpec:
     """ProxyLM's "all features" input set for ``target_model`` on a records table from ``Records.wide``.
 
     Proxies are ProxyLM's per family (plus the target's own zero-shot score where the records hold
     it); dataset features are every non-score, non-identifier column that varies; no other score of
-    the target model is ever a feature.
+    the target model is ever a feature. ``proxies``, ``target_setting`` (``ft`` or ``noft``: the
+    target's fine-tuned or zero-shot score), ``dataset_features=False`` and ``keys`` narrow it, e.g. to
+    a zero-shot predictor whose inputs an lm-eval run of pretrained proxies can supply.
     """
-    target = f"{target_model}_ft"
+    target = f"{target_model}_{target_setting}"
     if target not in wide.columns:
         models = sorted(c[: -len("_ft")] for c in wide.columns if c.endswith("_ft"))
         close = difflib.get_close_matches(target_model, models, n=3)
         hint = f" Did you mean: {', '.join(map(repr, close))}?" if close else ""
-        raise FeatureError(f"No fine-tuned scores of target model {target_model!r} in these records.{hint} Known: {models}.")
-    try:
-        proxies = list(PROXIES_BY_FAMILY[task_family])
-    except KeyError:
-        raise FeatureError(f"Unknown task family {task_family!r}; known: {sorted(PROXIES_BY_FAMILY)}.") from None
-    if f"{target_model}_noft" in wide.columns:
-        proxies.append(f"{target_model}_noft")
+        raise FeatureError(f"No {target_setting!r} scores of target model {target_model!r} in these records.{hint} "
+                           f"Known: {models}.")
+    if proxies is None:
+        try:
+            proxies = list(PROXIES_BY_FAMILY[task_family])
+        except KeyError:
+            raise FeatureError(f"Unknown task family {task_family!r}; known: {sorted(PROXIES_BY_FAMILY)}.") from None
+        if f"{target_model}_noft" in wide.columns:
+            proxies.append(f"{target_model}_noft")
+    else:
+        unknown = [p for p in proxies if p not in wide.columns]
+        if unknown:
+            known = sorted(c for c in wide.columns if c.endswith(("_ft", "_noft", "_scratch")))
+            raise FeatureError(f"No proxy score column(s) {unknown} in these records. Known: {known}.")
+        if target in proxies or f"{target_model}_ft" in proxies:
+            raise FeatureError(f"A score of the target model {target_model!r} cannot be one of its own proxies.")
     proxies = [p for p in proxies if p in wide.columns and p != target]
     score_like = {c for c in wide.columns if c.endswith(("_ft", "_noft", "_scratch", "_se"))}
     skip = set(IDENTIFIER_COLUMNS) | {"dataset", "source_code", "target_code"} | score_like | set(DISTANCE_KINDS)
-    dataset_features = ["dataset_size"] if wide.get("dataset_size") is not None and wide["dataset_size"].notna().all() else []
+    features = ["dataset_size"] if wide.get("dataset_size") is not None and wide["dataset_size"].notna().all() else []
     for col in wide.columns:
-        if col in skip or col in dataset_features:
+        if col in skip or col in features:
             continue
         values = wide[col]
         if values.notna().all() and values.nunique() > 1:
-            dataset_features.append(col)
-    if "dataset_size" in dataset_features and wide["dataset_size"].nunique() <= 1:
-        dataset_features.remove("dataset_size")
-    keys = DEFAULT_KEYS[task_family] if collaborative else ()
+            features.append(col)
+    if "dataset_size" in features and wide["dataset_size"].nunique() <= 1:
+        features.remove("dataset_size")
+    if not dataset_features:
+        features = []
+    if keys is None:
+        keys = DEFAULT_KEYS[task_family] if collaborative else ()
     keys = tuple(k for k in keys if _varies(wide, KEY_COLUMNS[k]))
     pairs = tuple((a, b) for i, a in enumerate(proxies) for b in proxies[i + 1:]) if contrasts else ()
     return FeatureSpec(
@@ -331,7 +349,7 @@ def default_spec(
         proxies=tuple(proxies),
         typology=DISTANCE_KINDS,
         typology_source=typology_source,
-        dataset_features=tuple(dataset_features),
+        dataset_features=tuple(features),
         keys=keys,
         contrasts=pairs,
     )

@@ -231,3 +231,18 @@ def equivalent_codes(code: str) -> tuple[str, ...]:
     language = normalize(code)
     member = MACROLANGUAGE_MEMBERS.get(language)
     return (language, member) if member else (language,)
+
+
+def iso639_1(code: str) -> str | None:
+    """The ISO 639-1 code of a language (``"swh_Latn"`` -> ``"sw"``), or None where it has none.
+
+    >>> iso639_1("swh_Latn"), iso639_1("zh-TW"), iso639_1("ceb")
+    ('sw', 'zh', None)
+    """
+    language = normalize(code)
+    return _ISO639_1_OF.get(language)
+
+
+_ISO639_1_OF = {}
+for _two, _three in sorted(_ISO639_1.items()):
+    _ISO639_1_OF.setdefault(_MEMBER_TO_MACRO.get(_three, _three), _two)

@@ -156,7 +156,8 @@ def make_problem(records: Records, dataset: str, target: str, metric: str, **spe
     """The problem for ``target`` on ``dataset`` in ``metric``, with ProxyLM's rows and "all features" inputs.
 
     ``spec_options`` go to :func:`proxylm_harness.features.default_spec` (``collaborative``,
-    ``contrasts``, ``typology_source``).
+    ``contrasts``, ``typology_source``, ``proxies``, ``target_setting``, ``dataset_features``, ``keys``).
+    With a zero-shot target (``target_setting="noft"``) duplicate rows of one scored test set are dropped.
     """
     if dataset not in records.datasets():
         raise ProblemError(f"No records for dataset {dataset!r}. Known: {records.datasets()}.")
@@ -174,7 +175,15 @@ def make_problem(records: Records, dataset: str, target: str, metric: str, **spe
     if keep is not None:
         wanted = {normalize(code) for code in keep}
         rows = rows[rows["source_lang"].isin(wanted) | rows["target_lang"].isin(wanted)]
-    rows = rows[rows[f"{target}_ft"].notna()].reset_index(drop=True)
+    setting = spec_options.get("target_setting", "ft")
+    column = f"{target}_{setting}"
+    if column not in rows.columns:
+        raise ProblemError(f"No {setting!r} scores of {target!r} in the {dataset!r} records (no column {column!r}).")
+    rows = rows[rows[column].notna()]
+    if setting != "ft":
+        # A zero-shot score does not depend on the fine-tuning run: keep one row per scored test set.
+        rows = rows.drop_duplicates([c for c in ("source_lang", "target_lang", "test_dataset") if c in rows.columns])
+    rows = rows.reset_index(drop=True)
     spec = default_spec(rows, LAYOUTS[dataset].task_family, target, metric, **spec_options)
     return Problem(dataset, target, metric, rows, spec)
 

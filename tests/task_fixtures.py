@@ -88,7 +88,7 @@ def build_spm_model(path: Path, *, vocab_size: int = 60) -> Path:
     return path
 
 
-def _tokenizer():
+def _tokenizer(special_tokens=()):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -100,9 +100,12 @@ def _tokenizer():
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tokenizer.train_from_iterator(_corpus(), trainer)
-    return PreTrainedTokenizerFast(
+    wrapped = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>"
     )
+    if special_tokens:
+        wrapped.add_special_tokens({"additional_special_tokens": list(special_tokens)})
+    return wrapped
 
 
 def build_causal_model(folder: Path) -> Path:
@@ -122,12 +125,15 @@ def build_causal_model(folder: Path) -> Path:
     return folder
 
 
-def build_seq2seq_model(folder: Path) -> Path:
-    """A randomly initialised one-layer M2M100 (d_model 64) and its tokenizer, saved to ``folder``."""
+def build_seq2seq_model(folder: Path, language_tokens=()) -> Path:
+    """A randomly initialised one-layer M2M100 (d_model 64) and its tokenizer, saved to ``folder``.
+
+    ``language_tokens`` (``__en__``, ``__af__``...) are added as special tokens, as M2M100's vocabulary has them.
+    """
     import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration
 
-    tokenizer = _tokenizer()
+    tokenizer = _tokenizer(language_tokens)
     torch.manual_seed(0)
     config = M2M100Config(
         vocab_size=len(tokenizer), d_model=64, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,

@@ -1,0 +1,186 @@
+"""Run models (proxies, or the target) on lm-eval tasks through lm-eval's Python API, through the result cache.
+
+One model is loaded once and run task by task, so each (model, task) result is cached as soon as it
+exists: an interrupted sweep resumes where it stopped, and a model that fails to load costs only its
+own results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .cache import CacheKey, ResultCache, config_hash
+from .lm_models import SEQ2SEQ_MODEL
+from .proxies import ModelSpec
+
+__all__ = ["ModelRunError", "RunSettings", "TaskRun", "lm_eval_model", "model_revision", "run_model", "task_fingerprint"]
+
+log = logging.getLogger(__name__)
+
+
+class ModelRunError(RuntimeError):
+    """A model could not be loaded or run; the message names the model and, where known, the task."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The lm-eval settings every run shares (the ``lm_eval run`` flags of the same names)."""
+
+    num_fewshot: int | None = None
+    limit: float | None = None
+    batch_size: Any = 1
+    device: str | None = None
+    seed: tuple = (0, 1234, 1234, 1234)
+    gen_kwargs: Any = None
+    backend: str = "auto"  # auto | hf | vllm
+    extra_model_args: dict = field(default_factory=dict)
+
+
+@dataclass
+class TaskRun:
+    """One model's lm-eval result on one task: the task's ``results`` entry, and whether it came from the cache."""
+
+    model: str
+    task: str
+    metrics: dict
+    n_samples: int | None
+    version: Any
+    cached: bool
+
+
+def _vllm_usable() -> bool:
+    if importlib.util.find_spec("vllm") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def lm_eval_model(spec: ModelSpec, settings: RunSettings) -> tuple[str, dict]:
+    """The lm-eval model name and model arguments that run ``spec`` under ``settings``.
+
+    Encoder-decoder models go through the plugin's ``proxylm-seq2seq`` (HF ``seq2seq`` plus language
+    tokens; vLLM cannot run them); decoder-only models through ``vllm`` when CUDA and vLLM are
+    present (and ``settings.backend`` allows), else through HF ``hf``.
+    """
+    args = {"pretrained": spec.pretrained, **({"revision": spec.revision} if not spec.local else {})}
+    if spec.architecture == "seq2seq":
+        if settings.backend == "vllm":
+            raise ModelRunError(f"{spec.name} is an encoder-decoder model, which vLLM cannot run. "
+                                "Hint: use --proxy-backend auto or hf.")
+        if spec.language_codes:
+            return SEQ2SEQ_MODEL, {**args, "language_codes": spec.language_codes, **settings.extra_model_args}
+        return "hf", {**args, "backend": "seq2seq", **settings.extra_model_args}
+    use_vllm = settings.backend == "vllm" or (settings.backend == "auto" and _vllm_usable())
+    if use_vllm:
+        return "vllm", {**args, "dtype": "auto", "gpu_memory_utilization": 0.8, **settings.extra_model_args}
+    return "hf", {**args, "backend": "causal", **settings.extra_model_args}
+
+
+def model_revision(spec: ModelSpec) -> str:
+    """The revision of a hub model, or, for a local folder, a digest of its files' names, sizes and times."""
+    if not spec.local:
+        return spec.revision
+    folder = Path(spec.pretrained)
+    entries = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
+                     for p in folder.rglob("*") if p.is_file())
+    return "local:" + hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+
+
+def task_fingerprint(task) -> tuple[str, str]:
+    """(version, config hash) of a loaded lm-eval task; the hash covers the whole config, data folders included."""
+    config = task.dump_config() if hasattr(task, "dump_config") else dict(task.config)
+    version = (config.get("metadata") or {}).get("version")
+    config.pop("metadata", None)
+    metadata = dict(task.config.metadata or {})
+    metadata.pop("config_source", None)  # where the YAML sits does not change the score
+    return str(version), config_hash({"config": config, "metadata": metadata})
+
+
+def _lm_eval_version() -> str:
+    from importlib.metadata import version
+
+    return version("lm_eval")
+
+
+def run_model(
+    spec: ModelSpec,
+    tasks: dict,
+    settings: RunSettings,
+    *,
+    cache: ResultCache | None,
+    task_manager=None,
+    languages: dict | None = None,
+    on_result: Callable[[TaskRun], None] | None = None,
+) -> list[TaskRun]:
+    """Run ``spec`` on ``tasks`` ({name: loaded lm-eval task}), taking what the cache holds.
+
+    The model is loaded only when some task is not cached. ``task_manager`` is the one the tasks came
+    from (without it lm-eval indexes all of its own tasks again, for every call). ``languages`` ({task: (source, target)})
+    is given to models that take language tokens. Raises :class:`ModelRunError` (after the finished
+    tasks were cached and reported) when the model fails to load or run.
+    """
+    from lm_eval import simple_evaluate
+
+    model_name, model_args = lm_eval_model(spec, settings)
+    revision = model_revision(spec)
+    lm_version = _lm_eval_version()
+    args_text = json.dumps({"model": model_name, **model_args, "pretrained": None}, sort_keys=True, default=str)
+    runs, lm = [], None
+    for name, task in tasks.items():
+        version, task_hash = task_fingerprint(task)
+        key = CacheKey(model=spec.pretrained, revision=revision, model_args=args_text, task=name,
+                       task_version=version, task_hash=task_hash, num_fewshot=settings.num_fewshot,
+                       limit=settings.limit, seed=json.dumps(list(settings.seed)), lm_eval_version=lm_version)
+        stored = cache.get(key) if cache is not None else None
+        if stored is not None:
+            run = TaskRun(spec.name, name, stored["metrics"], stored.get("n_samples"), stored.get("version"), True)
+        else:
+            if lm is None:
+                lm = _load(spec, model_name, model_args, settings)
+            if languages and hasattr(lm, "set_languages"):
+                try:
+                    lm.set_languages(*languages[name])
+                except ValueError as error:
+                    raise ModelRunError(f"{spec.name} on task {name!r}: {error}") from error
+            try:
+                out = simple_evaluate(
+                    model=lm, tasks=[task], num_fewshot=settings.num_fewshot, limit=settings.limit,
+                    gen_kwargs=settings.gen_kwargs, bootstrap_iters=0, log_samples=False,
+                    random_seed=settings.seed[0], numpy_random_seed=settings.seed[1],
+                    torch_random_seed=settings.seed[2], fewshot_random_seed=settings.seed[3],
+                    verbosity="WARNING", task_manager=task_manager,
+                )
+            except Exception as error:  # noqa: BLE001  (lm-eval and models raise anything; name the run)
+                raise ModelRunError(f"{spec.name} ({spec.pretrained}) failed on task {name!r}: "
+                                    f"{type(error).__name__}: {error}") from error
+            metrics = {k: v for k, v in out["results"][name].items() if k != "alias"}
+            n_samples = (out.get("n-samples") or {}).get(name, {}).get("effective")
+            run = TaskRun(spec.name, name, metrics, n_samples, version, False)
+            if cache is not None:
+                cache.put(key, {"metrics": metrics, "n_samples": n_samples, "version": version})
+        runs.append(run)
+        if on_result is not None:
+            on_result(run)
+    return runs
+
+
+def _load(spec: ModelSpec, model_name: str, model_args: dict, settings: RunSettings):
+    from lm_eval.api.registry import get_model
+
+    from .lm_models import register
+
+    register()
+    additional = {"batch_size": settings.batch_size, "device": settings.device}
+    try:
+        return get_model(model_name).create_from_arg_obj(model_args, {k: v for k, v in additional.items() if v})
+    except Exception as error:  # noqa: BLE001
+        raise ModelRunError(f"Could not load {spec.name} from {spec.pretrained} with lm-eval's {model_name!r} backend: "
+                            f"{type(error).__name__}: {error}. Hint: check the path or HF id (--proxies NAME=PATH "
+                            "loads a local copy).") from error
