@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class EstimationReport:
     warnings: list
     settings: RunSettings
     request: Request
+    timings: dict = field(default_factory=dict)
 
 
 def predictor_dir() -> Path:
@@ -312,6 +314,7 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
 
     ``progress_factory(total)`` makes a progress bar (``update(n)``, ``close()``) over the model runs.
     """
+    clock = time.perf_counter()
     leaves, groups = _resolve_tasks(request.tasks, task_manager)
     languages = _languages(leaves, task_manager)
     families = {}
@@ -344,6 +347,8 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
         if not task.eval_docs:
             raise EstimationError(f"Task {name!r} has no test documents.")
 
+    timings = {"tasks_s": time.perf_counter() - clock}
+    clock = time.perf_counter()
     # Proxy runs (cached), one model at a time; a model that fails costs only its own results.
     total = sum(len(proxies_of[f]) * len(names) for f, names in families.items())
     total += len(leaves) if request.mode == "alongside" else request.measure * len(families)
@@ -366,6 +371,8 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
                 if progress is not None:
                     progress.update(sum((proxy.name, n) not in runs for n in names))
 
+    timings["proxy_runs_s"] = time.perf_counter() - clock
+    clock, target_time = time.perf_counter(), 0.0
     estimates = {}
     for family, names in families.items():
         metric, key, scale = FAMILY_METRICS[family]
@@ -391,8 +398,10 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
         if request.mode == "measure":
             measured_names = _most_informative(rows.loc[complete], [*columns, *DOCUMENT_FEATURES], request.measure)
         target_names = names if request.mode == "alongside" else measured_names
+        started = time.perf_counter()
         measured = _run_target(request, {n: tasks[n] for n in target_names}, settings, cache, task_manager, pairs,
                                key, failures, progress)
+        target_time += time.perf_counter() - started
         for name, value in measured.items():
             estimates[name].measured = value
         if request.mode == "measure":
@@ -420,7 +429,10 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
             _apply(artifact.spec, artifact.predictor, rows.loc[complete], scale, estimates, request.coverage)
     if progress is not None:
         progress.close()
-    return EstimationReport(estimates, tasks, groups, predictors, runs, failures, report_warnings, settings, request)
+    timings["target_runs_s"] = target_time
+    timings["features_prediction_s"] = time.perf_counter() - clock - target_time
+    return EstimationReport(estimates, tasks, groups, predictors, runs, failures, report_warnings, settings, request,
+                            timings)
 
 
 def _run_target(request, tasks, settings, cache, task_manager, pairs, key, failures, progress) -> dict:

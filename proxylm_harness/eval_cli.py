@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 try:
     from lm_eval._cli import HarnessCLI
@@ -142,8 +143,9 @@ def _run(args, own) -> int:
         return _error(str(error))
     results = results_dict(report)
     if cfg.output_path:
+        started = time.perf_counter()
         path = write_results(results, cfg.output_path, request.target)
-        print(f"results written to {path}", file=sys.stderr)
+        print(f"results written to {path} ({time.perf_counter() - started:.3f} s)", file=sys.stderr)
     print(f"proxylm-eval ({request.mode}), target: {request.target}, tasks: {len(report.estimates)}")
     print(estimate_table(results))
     for failure in report.failures:

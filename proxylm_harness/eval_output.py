@@ -116,6 +116,7 @@ def results_dict(report: EstimationReport) -> dict:
             "proxy_runs": [{"model": m, "task": t, **run} for (m, t), run in sorted(report.runs.items())],
             "failures": report.failures,
             "warnings": report.warnings,
+            "timings": {k: round(v, 4) for k, v in report.timings.items()},
         },
     }
 
