@@ -59,6 +59,7 @@ class Request:
     mode: str = "estimate"  # estimate | alongside | measure
     measure: int = 0
     coverage: float | None = None
+    records: str | None = None  # records store whose rows of the same setting join --measure's training rows
 
 
 @dataclass
@@ -279,8 +280,41 @@ def _measure_spec(family: str, metric: str, proxy_columns, rows: pd.DataFrame) -
                        typology=DISTANCE_KINDS, typology_source="urielplus", dataset_features=tuple(usable))
 
 
+#: Record datasets whose zero-shot columns match lm-eval runs of pretrained proxies, per task family.
+_ZERO_SHOT_RECORDS = {"translation": ("mt560", "spBLEU")}
+
+
+def _records_rows(records_path, target: str, family: str, proxy_columns) -> pd.DataFrame | None:
+    """Rows of the records store produced the way this run's are (zero-shot proxies, zero-shot target), or None.
+
+    ProxyLM's records hold such rows only for MT560 translation, with SMaLL-100 as the proxy and M2M100 or
+    NLLB as the target; everything else in them is fine-tuned and does not match an lm-eval run.
+    """
+    from .problems import make_problem
+    from .records import RecordsError, load_records
+
+    record_target, setting = target_record_name(target), _ZERO_SHOT_RECORDS.get(family)
+    if records_path is None or record_target is None or setting is None or not Path(records_path).exists():
+        return None
+    try:
+        records = load_records(records_path)
+        problem = make_problem(records, setting[0], record_target, setting[1], target_setting="noft",
+                               proxies=tuple(proxy_columns), dataset_features=False, typology_source="urielplus",
+                               keys=())
+    except (RecordsError, ValueError):
+        return None
+    rows = problem.rows[["source_lang", "target_lang", "test_dataset", *proxy_columns]].copy()
+    rows["target_measured"] = problem.y
+    rows.index = [f"records:{i}" for i in range(len(rows))]
+    return rows
+
+
 def _fit_measured(spec: FeatureSpec, train: pd.DataFrame, coverage: float) -> tuple[ProxyPredictor, FeatureSpec]:
-    """A small-sample predictor on the measured tasks: ridge-like linear model, leave-one-out intervals."""
+    """A predictor on the measured tasks (plus matching records rows, if any).
+
+    Few rows (the usual K): a ridge-like linear model with leave-one-out errors for its interval. With
+    records rows joined (hundreds): the default gradient-boosted predictor.
+    """
     from .features import build_features
 
     X = build_features(train, spec)
@@ -293,8 +327,11 @@ def _fit_measured(spec: FeatureSpec, train: pd.DataFrame, coverage: float) -> tu
                 "URIEL+ distances and document features alike, so nothing can be learnt from them. Hint: measure "
                 "more or more varied languages.")
         X = build_features(train, spec)
-    predictor = ProxyPredictor(regressor="poly", regressor_params={"degree": 1, "alpha": 1.0, "l1_ratio": 0.0},
-                               reference="auto", bagging=False, cv=len(train), coverage=coverage)
+    if len(train) >= 50:
+        predictor = ProxyPredictor(coverage=coverage)
+    else:
+        predictor = ProxyPredictor(regressor="poly", regressor_params={"degree": 1, "alpha": 1.0, "l1_ratio": 0.0},
+                                   reference="auto", bagging=False, cv=len(train), coverage=coverage)
     predictor.fit(X, train["target_measured"].to_numpy(dtype=float))
     return predictor, spec
 
@@ -415,13 +452,18 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
             for name in train_names:
                 estimates[name].source = "measured"
                 estimates[name].estimate = measured[name]
+            spec = _measure_spec(family, metric, columns, rows.loc[complete])
+            extra = _records_rows(request.records, request.target, family, columns)
+            if extra is not None:  # the records lack document features: fit on what both have
+                spec = spec.without(*spec.dataset_features)
+                train = pd.concat([train, extra])
             try:
-                spec = _measure_spec(family, metric, columns, rows.loc[complete])
                 predictor, spec = _fit_measured(spec, train, request.coverage or 0.9)
             except EstimationError as error:  # keep the measurements; say why nothing else is estimated
                 report_warnings.append(f"{family}: {error}")
                 continue
-            predictors[family] = {"fitted_on": train_names, "spec": spec, "predictor": predictor}
+            predictors[family] = {"fitted_on": train_names, "spec": spec, "predictor": predictor,
+                                  "records_rows": 0 if extra is None else len(extra)}
             todo = [n for n in complete if n not in train_names]
             _apply(spec, predictor, rows.loc[todo], scale, estimates, request.coverage)
         elif complete:

@@ -16,7 +16,7 @@ except ImportError as error:  # lm-eval is an optional dependency of the package
 __all__ = ["ProxyEvalCLI", "main"]
 
 #: argparse destinations of the flags this command adds; removed before lm-eval sees the arguments.
-OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage",
+OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage", "records",
        "proxy_cache_dir", "no_proxy_cache", "clear_proxy_cache", "proxy_backend")
 
 
@@ -45,6 +45,9 @@ class ProxyEvalCLI(HarnessCLI):
                           help="run the target on the K most informative tasks per family, fit a predictor on them, "
                                "estimate the rest")
         group.add_argument("--coverage", type=float, default=None, help="interval coverage (default: 0.9)")
+        group.add_argument("--records", default=None,
+                           help="ProxyLM records whose rows of the same setting join --measure's training rows "
+                                "(default: $PROXYLM_RECORDS, else ../shared/data/proxylm where it exists)")
         group.add_argument("--proxy_cache_dir", "--proxy-cache-dir", dest="proxy_cache_dir", default=None,
                            help="folder of the proxy-result cache (default: $PROXYLM_HARNESS_CACHE or "
                                 "~/.cache/proxylm-harness)")
@@ -128,6 +131,7 @@ def _run(args, own) -> int:
             proxies=parse_proxies(own["proxies"]), predictor=own["predictor"],
             mode="measure" if own["measure"] else "alongside" if own["alongside"] else "estimate",
             measure=own["measure"] or 0, coverage=own["coverage"],
+            records=own["records"] or os.environ.get("PROXYLM_RECORDS") or os.path.join("..", "shared", "data", "proxylm"),
         )
         seed = tuple(cfg.seed) if cfg.seed else (0, 1234, 1234, 1234)
         settings = RunSettings(num_fewshot=cfg.num_fewshot, limit=cfg.limit, batch_size=cfg.batch_size,

@@ -68,10 +68,13 @@ def results_dict(report: EstimationReport) -> dict:
     for family, predictor in report.predictors.items():
         if isinstance(predictor, dict):  # fitted on this run's measured tasks
             residuals = predictor["predictor"].residuals_
+            folds = len(predictor["predictor"].fold_models_)
             predictors[family] = {"id": "fitted-on-measured-tasks", "fitted_on": predictor["fitted_on"],
-                                  "features": predictor["spec"].columns,
+                                  "records_rows": predictor["records_rows"], "features": predictor["spec"].columns,
                                   "validation": {"rmse": float((residuals ** 2).mean() ** 0.5) /
-                                                 FAMILY_METRICS[family][2], "method": "leave-one-out"}}
+                                                 FAMILY_METRICS[family][2],
+                                                 "method": "leave-one-out" if folds == len(residuals) else
+                                                 f"{folds}-fold cross-validation"}}
         else:
             manifest = predictor.manifest
             scale = FAMILY_METRICS[family][2]

@@ -316,3 +316,24 @@ def test_module_entry_point_matches_console_script(world):
     run = subprocess.run([sys.executable, "-m", "proxylm_harness.eval_cli", "run", "--help"], capture_output=True,
                          text=True, env=world["env"], timeout=300, check=False)
     assert run.returncode == 0 and "--target_model" in run.stdout and "--measure" in run.stdout
+
+
+def test_measure_joins_the_records_rows_of_the_same_setting(world, records_dir):
+    """A target the records know zero-shot (M2M100) gains their 538 zero-shot rows next to the K measured ones."""
+    target = world["root"] / "models" / "m2m100_1.2B"  # a local folder named as the records' target
+    if not target.exists():
+        shutil.copytree(world["m2m"], target)
+    tasks = MT_TASKS + ["flores200_eng_Latn-deu_Latn", "flores200_fra_Latn-eng_Latn"]
+    out = world["root"] / "out-measure-records"
+    run = _run(world, "--target_model", target, "--measure", 3, "--proxies", f"small100={world['m2m']}",
+               "--records", records_dir, "--tasks", ",".join(tasks), "--output_path", out)
+    assert run.returncode == 0, run.stderr[-4000:]
+    section = _results(out)["proxylm"]
+    predictor = section["predictors"]["translation"]
+    assert predictor["records_rows"] == 538 and len(predictor["fitted_on"]) == 3
+    assert not any(f.startswith("doc_") for f in predictor["features"])  # the records have no document features
+    estimated = [item for item in section["tasks"].values() if item["source"] == "estimated"]
+    assert len(estimated) == 2
+    for item in estimated:  # 541 rows calibrate a finite 90% interval
+        low, high = item["interval"]
+        assert low is not None and high is not None and low <= item["estimate"] <= high
