@@ -16,7 +16,7 @@ except ImportError as error:  # lm-eval is an optional dependency of the package
 __all__ = ["ProxyEvalCLI", "main"]
 
 #: argparse destinations of the flags this command adds; removed before lm-eval sees the arguments.
-OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage", "records",
+OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage", "records", "plot",
        "proxy_cache_dir", "no_proxy_cache", "clear_proxy_cache", "proxy_backend")
 
 
@@ -48,6 +48,8 @@ class ProxyEvalCLI(HarnessCLI):
         group.add_argument("--records", default=None,
                            help="ProxyLM records whose rows of the same setting join --measure's training rows "
                                 "(default: $PROXYLM_RECORDS, else ../shared/data/proxylm where it exists)")
+        group.add_argument("--plot", default=None, metavar="PNG",
+                           help="plot of the estimates per task, with intervals and measured scores")
         group.add_argument("--proxy_cache_dir", "--proxy-cache-dir", dest="proxy_cache_dir", default=None,
                            help="folder of the proxy-result cache (default: $PROXYLM_HARNESS_CACHE or "
                                 "~/.cache/proxylm-harness)")
@@ -150,6 +152,10 @@ def _run(args, own) -> int:
         started = time.perf_counter()
         path = write_results(results, cfg.output_path, request.target)
         print(f"results written to {path} ({time.perf_counter() - started:.3f} s)", file=sys.stderr)
+    if own["plot"]:
+        from .plots import plot_task_estimates
+
+        plot_task_estimates(results["proxylm"]["tasks"], own["plot"], title=f"{request.target} ({request.mode})")
     print(f"proxylm-eval ({request.mode}), target: {request.target}, tasks: {len(report.estimates)}")
     print(estimate_table(results))
     for failure in report.failures:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_benchmark", "plot_estimates", "plot_per_language"]
+__all__ = ["plot_benchmark", "plot_estimates", "plot_per_language", "plot_task_estimates"]
 
 
 def _pyplot():
@@ -80,4 +80,31 @@ def plot_per_language(per_test_rmse: dict, path, title: str = "") -> None:
     ax.invert_yaxis()
     ax.set_xlabel("RMSE")
     ax.set_title(title, fontsize=9)
+    _save(fig, path)
+
+
+def plot_task_estimates(section: dict, path, title: str = "") -> None:
+    """proxylm-eval's estimates per task with their intervals, and measured scores where known.
+
+    ``section`` is the ``proxylm.tasks`` mapping of a results file.
+    """
+    plt = _pyplot()
+    names = list(section)
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.3 * len(names) + 1)))
+    for i, name in enumerate(names):
+        item = section[name]
+        if item["estimate"] is None:
+            continue
+        interval = item.get("interval") or [None, None]
+        if item["source"] == "estimated" and None not in interval:
+            ax.plot(interval, [i, i], color="tab:blue", alpha=0.5, linewidth=3)
+        marker = "o" if item["source"] == "estimated" else "s"
+        ax.plot(item["estimate"], i, marker, color="tab:blue" if marker == "o" else "tab:green")
+        if item.get("measured") is not None and item["source"] == "estimated":
+            ax.plot(item["measured"], i, "x", color="tab:red")
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.invert_yaxis()
+    metric = next(iter(section.values()))["metric"] if section else ""
+    ax.set_xlabel(f"{metric}: estimate (o) with interval, measured on the target (x), measured for --measure (s)")
+    ax.set_title(title)
     _save(fig, path)

@@ -160,8 +160,10 @@ def test_results_file_is_lm_eval_schema_and_its_table_renders(estimated):
 def test_alongside_reports_each_estimates_error(world):
     out = world["root"] / "out-alongside"
     run = _run(world, "--target_model", world["m2m"], "--predictor", PREDICTOR, "--alongside",
-               "--proxies", f"small100={world['m2m']}", "--tasks", ",".join(MT_TASKS[:2]), "--output_path", out)
+               "--proxies", f"small100={world['m2m']}", "--tasks", ",".join(MT_TASKS[:2]), "--output_path", out,
+               "--plot", out / "estimates.png")
     assert run.returncode == 0, run.stderr[-4000:]
+    assert (out / "estimates.png").read_bytes().startswith(b"\x89PNG")
     section = _results(out)["proxylm"]
     for name in MT_TASKS[:2]:
         item = section["tasks"][name]
