@@ -397,6 +397,7 @@ def estimate_tasks(request: Request, task_manager, settings: RunSettings, *, cac
         for proxy in proxies_of[family]:
             def record(run, _key=key):
                 runs[(run.model, run.task)] = {"value": _metric_value(run, _key), "cached": run.cached,
+                                               "backend": run.backend, "pretrained": proxy.pretrained,
                                                "n_samples": run.n_samples}
                 if progress is not None:
                     progress.update(1)

@@ -52,6 +52,7 @@ class TaskRun:
     n_samples: int | None
     version: Any
     cached: bool
+    backend: str = ""
 
 
 def _vllm_usable() -> bool:
@@ -79,7 +80,9 @@ def lm_eval_model(spec: ModelSpec, settings: RunSettings) -> tuple[str, dict]:
         return "hf", {**args, "backend": "seq2seq", **settings.extra_model_args}
     use_vllm = settings.backend == "vllm" or (settings.backend == "auto" and _vllm_usable())
     if use_vllm:
-        return "vllm", {**args, "dtype": "auto", "gpu_memory_utilization": 0.8, **settings.extra_model_args}
+        # On vLLM's CPU backend the same flag reserves that share of host memory: ask for less there.
+        share = 0.8 if settings.device in (None, "cuda") or str(settings.device).startswith("cuda") else 0.3
+        return "vllm", {**args, "dtype": "auto", "gpu_memory_utilization": share, **settings.extra_model_args}
     return "hf", {**args, "backend": "causal", **settings.extra_model_args}
 
 
@@ -140,7 +143,8 @@ def run_model(
                        limit=settings.limit, seed=json.dumps(list(settings.seed)), lm_eval_version=lm_version)
         stored = cache.get(key) if cache is not None else None
         if stored is not None:
-            run = TaskRun(spec.name, name, stored["metrics"], stored.get("n_samples"), stored.get("version"), True)
+            run = TaskRun(spec.name, name, stored["metrics"], stored.get("n_samples"), stored.get("version"), True,
+                          model_name)
         else:
             if lm is None:
                 lm = _load(spec, model_name, model_args, settings)
@@ -162,7 +166,7 @@ def run_model(
                                     f"{type(error).__name__}: {error}") from error
             metrics = {k: v for k, v in out["results"][name].items() if k != "alias"}
             n_samples = (out.get("n-samples") or {}).get(name, {}).get("effective")
-            run = TaskRun(spec.name, name, metrics, n_samples, version, False)
+            run = TaskRun(spec.name, name, metrics, n_samples, version, False, model_name)
             if cache is not None:
                 cache.put(key, {"metrics": metrics, "n_samples": n_samples, "version": version})
         runs.append(run)
