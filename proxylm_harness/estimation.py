@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ FAMILY_METRICS = {
 }
 #: The range of each lm-eval metric; estimates and interval bounds are clipped to it.
 METRIC_RANGE = {"spbleu": (0.0, 100.0), "acc": (0.0, 1.0), "slot_f1": (0.0, 1.0)}
+#: Record datasets whose zero-shot columns match lm-eval runs of pretrained proxies, per task family:
+#: (dataset, metric, zero-shot proxy columns).
+_ZERO_SHOT_RECORDS = {"translation": ("mt560", "spBLEU", ("small100_noft",))}
 #: Where shipped predictors live: ``predictors/`` beside the package.
 PREDICTORS_DIR = Path(__file__).resolve().parents[1] / "predictors"
 
@@ -101,7 +105,8 @@ class EstimationReport:
 
 
 def predictor_dir() -> Path:
-    return PREDICTORS_DIR
+    """Where ``--predictor auto`` looks: ``$PROXYLM_PREDICTORS``, else the shipped ``predictors/``."""
+    return Path(os.environ.get("PROXYLM_PREDICTORS") or PREDICTORS_DIR)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -158,9 +163,9 @@ def _proxy_column(record_name: str, num_fewshot: int | None) -> str:
 
 def _find_predictor(target: str, family: str, metric: str) -> PredictorArtifact | None:
     record_name = target_record_name(target) or target
-    if not PREDICTORS_DIR.is_dir():
+    if not predictor_dir().is_dir():
         return None
-    for folder in sorted(PREDICTORS_DIR.iterdir()):
+    for folder in sorted(predictor_dir().iterdir()):
         if not (folder / "manifest.json").is_file():
             continue
         artifact = load_artifact(folder)
@@ -210,24 +215,57 @@ def _check_predictor(artifact: PredictorArtifact, family: str, metric: str, num_
     return chosen
 
 
+def _train_from_records(request: Request, family: str, metric: str) -> PredictorArtifact | None:
+    """A zero-shot predictor trained from the records store for this target, or None where it holds no such rows.
+
+    Trained once per records version into ``<cache root>/predictors/`` and reused from there.
+    """
+    from .cache import default_cache_dir
+    from .problems import make_problem
+    from .records import load_records
+    from .training import train_artifact
+
+    record_target, setting = target_record_name(request.target), _ZERO_SHOT_RECORDS.get(family)
+    if record_target is None or setting is None or setting[1] != metric:
+        return None
+    if not request.records or not Path(request.records).exists():
+        return None
+    records = load_records(request.records)
+    folder = default_cache_dir().parent / "predictors" / (
+        f"{record_target}-zeroshot-{family}-{metric}-{records.fingerprint()[:12]}")
+    if (folder / "manifest.json").is_file():
+        try:
+            return load_artifact(folder)
+        except ArtifactError:
+            pass  # trained again below
+    try:
+        problem = make_problem(records, setting[0], record_target, metric, target_setting="noft",
+                               proxies=setting[2], dataset_features=False, typology_source="urielplus",
+                               keys=("source_lang", "target_lang"))
+    except ValueError:
+        return None
+    log.warning("training a zero-shot predictor for %s from %s into %s", record_target, request.records, folder)
+    return train_artifact(problem, folder, records_sha256=records.fingerprint(), overwrite=True)
+
+
 def _predictor_for(request: Request, family: str, metric: str, num_fewshot) -> PredictorArtifact:
     if request.predictor != "auto":
         try:
             return load_artifact(request.predictor)
         except ArtifactError as error:
             raise EstimationError(str(error)) from error
-    artifact = _find_predictor(request.target, family, metric)
+    artifact = _find_predictor(request.target, family, metric) or _train_from_records(request, family, metric)
     if artifact is not None:
         return artifact
-    record_name = target_record_name(request.target)
-    shipped = sorted(p.name for p in PREDICTORS_DIR.glob("*/manifest.json")) if PREDICTORS_DIR.is_dir() else []
+    folder = predictor_dir()
+    shipped = sorted(p.parent.name for p in folder.glob("*/manifest.json")) if folder.is_dir() else []
     raise EstimationError(
-        f"No predictor for target {request.target!r} on {family} tasks ({metric}). Shipped predictors: "
-        f"{', '.join(p.parent.name for p in PREDICTORS_DIR.glob('*/manifest.json')) or 'none'}. "
-        + (f"The records know {record_name!r} only from fine-tuned runs for this family, which lm-eval runs of "
-           "pretrained proxies do not match. " if record_name and not shipped else "")
-        + "Hint: use --measure K (runs the target on K languages and fits a predictor on them), or pass "
-          "--predictor DIR trained with `proxylm-harness train`.")
+        f"No predictor for target {request.target!r} on {family} tasks ({metric}): none in {folder} "
+        f"({', '.join(shipped) or 'empty'}), and the records store ({request.records or 'not given'}) holds no rows "
+        f"of this target produced as lm-eval runs produce them (zero-shot proxies: ProxyLM's records have them only for "
+        "M2M100 and NLLB on translation, in spBLEU). "
+        "Hint: use --measure K (runs the target on K languages and fits a predictor on them), or pass "
+        "--predictor DIR trained with `proxylm-harness train`.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -278,10 +316,6 @@ def _measure_spec(family: str, metric: str, proxy_columns, rows: pd.DataFrame) -
     usable = [c for c in DOCUMENT_FEATURES if rows[c].nunique() > 1]
     return FeatureSpec(task_family=family, target="target_measured", metric=metric, proxies=tuple(proxy_columns),
                        typology=DISTANCE_KINDS, typology_source="urielplus", dataset_features=tuple(usable))
-
-
-#: Record datasets whose zero-shot columns match lm-eval runs of pretrained proxies, per task family.
-_ZERO_SHOT_RECORDS = {"translation": ("mt560", "spBLEU")}
 
 
 def _records_rows(records_path, target: str, family: str, proxy_columns) -> pd.DataFrame | None:

@@ -339,3 +339,23 @@ def test_measure_joins_the_records_rows_of_the_same_setting(world, records_dir):
     for item in estimated:  # 541 rows calibrate a finite 90% interval
         low, high = item["interval"]
         assert low is not None and high is not None and low <= item["estimate"] <= high
+
+
+def test_auto_trains_a_predictor_from_the_records_when_none_is_shipped(world, records_dir, tmp_path):
+    env = {**world["env"], "PROXYLM_PREDICTORS": str(tmp_path / "none"), "PROXYLM_HARNESS_CACHE": str(tmp_path)}
+    (tmp_path / "none").mkdir()
+    argv = [console_script("proxylm-eval"), "run", "--device", "cpu", "--gen_kwargs", "max_gen_toks=8", "--metadata",
+            json.dumps({"flores_dir": str(world["flores"])}), *map(str, _mt_args(world, tmp_path / "o")),
+            "--records", str(records_dir)]
+    run = subprocess.run(argv, env=env, cwd=world["root"], capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    predictor = _results(tmp_path / "o")["proxylm"]["predictors"]["translation"]
+    assert predictor["id"].startswith("mt560-m2m100-spBLEU") and "predictors" in predictor["directory"]
+    assert Path(predictor["directory"]).is_relative_to(tmp_path)
+    # the same id as the shipped one: the same records, spec and seed
+    assert predictor["id"] == load_artifact(PREDICTOR).id
+    again = subprocess.run(argv, env=env, cwd=world["root"], capture_output=True, text=True, timeout=900, check=False)
+    assert again.returncode == 0 and "training a zero-shot predictor" not in again.stderr  # trained once, reused
+    missing = subprocess.run(argv[:-2] + ["--records", str(tmp_path / "no-records")], env=env, cwd=world["root"],
+                             capture_output=True, text=True, timeout=900, check=False)
+    assert missing.returncode == 2 and "No predictor for target 'facebook/m2m100_1.2B'" in missing.stderr
