@@ -179,7 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = [sys.argv[0], *argv]
     cli = ProxyEvalCLI()
     args = cli.parse_args()
-    return cli.execute(args) or 0
+    code = cli.execute(args) or 0
+    if "vllm" in sys.modules:
+        # vLLM's CPU workers can abort the interpreter's teardown ("terminate called without an active
+        # exception") after everything was written; every result is already saved, so skip that teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -129,13 +129,40 @@ def run_model(
     is given to models that take language tokens. Raises :class:`ModelRunError` (after the finished
     tasks were cached and reported) when the model fails to load or run.
     """
-    from lm_eval import simple_evaluate
-
     model_name, model_args = lm_eval_model(spec, settings)
     revision = model_revision(spec)
     lm_version = _lm_eval_version()
     args_text = json.dumps({"model": model_name, **model_args, "pretrained": None}, sort_keys=True, default=str)
-    runs, lm = [], None
+    runs, holder = [], {}  # holder["lm"]: the model, once loaded
+    try:
+        _run_tasks(spec, tasks, settings, cache, task_manager, languages, on_result, model_name, model_args, revision,
+                   lm_version, args_text, runs, holder)
+    finally:
+        _release(holder.pop("lm", None))
+    return runs
+
+
+def _release(lm) -> None:
+    """Free a model before the next one loads; a vLLM engine is shut down (its worker would abort at exit)."""
+    if lm is None:
+        return
+    engine = getattr(getattr(getattr(lm, "model", None), "llm_engine", None), "engine_core", None)
+    if engine is not None and hasattr(engine, "shutdown"):
+        try:
+            engine.shutdown()
+        except Exception as error:  # noqa: BLE001  (shutting down is best effort)
+            log.warning("vLLM engine shutdown failed: %s", error)
+    del lm
+    import gc
+
+    gc.collect()
+
+
+def _run_tasks(spec, tasks, settings, cache, task_manager, languages, on_result, model_name, model_args, revision,
+               lm_version, args_text, runs, holder) -> None:
+    from lm_eval import simple_evaluate
+
+    lm = None
     for name, task in tasks.items():
         version, task_hash = task_fingerprint(task)
         key = CacheKey(model=spec.pretrained, revision=revision, model_args=args_text, task=name,
@@ -147,7 +174,7 @@ def run_model(
                           model_name)
         else:
             if lm is None:
-                lm = _load(spec, model_name, model_args, settings)
+                lm = holder["lm"] = _load(spec, model_name, model_args, settings)
             if languages and hasattr(lm, "set_languages"):
                 try:
                     lm.set_languages(*languages[name])
@@ -172,7 +199,6 @@ def run_model(
         runs.append(run)
         if on_result is not None:
             on_result(run)
-    return runs
 
 
 def _load(spec: ModelSpec, model_name: str, model_args: dict, settings: RunSettings):

@@ -29,14 +29,20 @@ SENTENCES = (
 )
 
 
-def write_massive(root: Path, locales, *, layout: str = "data") -> Path:
-    """MASSIVE's JSONL release: ``root/data/<locale>.jsonl`` (``layout="flat"``: ``root/<locale>.jsonl``)."""
+def write_massive(root: Path, locales, *, layout: str = "data", vary: bool = False) -> Path:
+    """MASSIVE's JSONL release: ``root/data/<locale>.jsonl`` (``layout="flat"``: ``root/<locale>.jsonl``).
+
+    ``vary=True``: each locale's test set differs (size, length, a locale word), so features vary between tasks.
+    """
     folder = root / "data" if layout == "data" else root
     folder.mkdir(parents=True, exist_ok=True)
-    for locale in locales:
+    for i, locale in enumerate(locales):
         lines = []
         for partition in ("train", "dev", "test"):
-            for number, (intent, utt, annot) in enumerate(MASSIVE_ROWS):
+            rows = MASSIVE_ROWS[: 2 + i % 4] if vary and partition == "test" else MASSIVE_ROWS
+            for number, (intent, utt, annot) in enumerate(rows):
+                if vary:
+                    utt = " ".join(utt.split()[: 3 + i]) + f" {locale.lower()}"
                 lines.append(json.dumps({
                     "id": f"{partition}-{number}", "locale": locale, "partition": partition,
                     "scenario": intent.split("_")[0], "intent": intent, "utt": utt, "annot_utt": annot,

@@ -28,23 +28,6 @@ INTENT_TASKS = [f"massive_intent_{locale}" for locale in LOCALES]
 LANGUAGE_TOKENS = [f"__{code}__" for code in ("en", "af", "de", "fr", "zu")]
 
 
-def _write_varied_massive(root: Path) -> Path:
-    """MASSIVE JSONL whose test sets differ by locale (length, words, size), so features vary between tasks."""
-    folder = root / "data"
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, locale in enumerate(LOCALES):
-        lines = []
-        for part in ("train", "dev", "test"):
-            rows = fx.MASSIVE_ROWS[: 2 + i % 4] if part == "test" else fx.MASSIVE_ROWS
-            for n, (intent, utt, annot) in enumerate(rows):
-                text = " ".join(utt.split()[: 3 + i]) + f" {locale.lower()}"
-                lines.append(json.dumps({"id": f"{part}-{n}", "locale": locale, "partition": part,
-                                         "scenario": intent.split("_")[0], "intent": intent, "utt": text,
-                                         "annot_utt": annot, "worker_id": "1"}))
-        (folder / f"{locale}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """Tiny models, task data and an environment that keeps everything offline and inside tmp."""
@@ -55,7 +38,7 @@ def world(tmp_path_factory):
         "m2m": fx.build_seq2seq_model(root / "m2m", language_tokens=LANGUAGE_TOKENS),
         "spm": fx.build_spm_model(root / "flores200.model"),
         "flores": fx.write_flores(root / "flores", FLORES_CODES),
-        "massive": _write_varied_massive(root / "massive"),
+        "massive": fx.write_massive(root / "massive", LOCALES, vary=True),
     }
     shutil.copytree(world["causal"], root / "causal_target")
     world["causal_target"] = root / "causal_target"

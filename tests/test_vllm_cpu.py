@@ -36,7 +36,7 @@ def _build_llama(folder):
 
 def test_proxies_run_through_lm_evals_vllm_model(tmp_path):
     model = _build_llama(tmp_path / "llama64")
-    fx.write_massive(tmp_path / "massive", LOCALES)
+    fx.write_massive(tmp_path / "massive", LOCALES, vary=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "PROXYLM_HARNESS_CACHE": str(tmp_path / "cache")}
     tasks = ",".join(f"massive_intent_{locale}" for locale in LOCALES)
