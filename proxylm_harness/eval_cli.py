@@ -158,6 +158,10 @@ def _run(args, own) -> int:
         plot_task_estimates(results["proxylm"]["tasks"], own["plot"], title=f"{request.target} ({request.mode})")
     print(f"proxylm-eval ({request.mode}), target: {request.target}, tasks: {len(report.estimates)}")
     print(estimate_table(results))
+    check = results["proxylm"]["check"]
+    if check:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in check.items() if v is not None and k != "tasks")
+        print(f"estimates against the target's own scores on {check['tasks']} task(s): {shown}")
     for failure in report.failures:
         print(f"proxylm-eval: {failure['role']} {failure['model']} failed: {failure['error']}", file=sys.stderr)
     for name, item in results["proxylm"]["tasks"].items():

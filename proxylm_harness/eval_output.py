@@ -58,6 +58,23 @@ def results_dict(report: EstimationReport) -> dict:
             "proxies": item.proxies,
             "warnings": item.warnings,
         }
+    checked = [item for item in report.estimates.values() if item.error is not None]
+    summary = None
+    if checked:
+        import numpy as np
+
+        from .metrics import coverage, mae, rmse, spearman
+
+        measured = np.array([i.measured for i in checked])
+        estimate = np.array([i.estimate for i in checked])
+        bounded = [i for i in checked if i.lower is not None and i.upper is not None]
+        summary = {
+            "tasks": len(checked), "rmse": rmse(measured, estimate), "mae": mae(measured, estimate),
+            "spearman": spearman(measured, estimate) if len(checked) > 2 else None,
+            "coverage": coverage([i.measured for i in bounded], [i.lower for i in bounded],
+                                 [i.upper for i in bounded]) if bounded else None,
+        }
+        summary = {k: _num(v) for k, v in summary.items()}
     groups = {}
     for group, members in report.group_map.items():
         values = [report.estimates[m].estimate for m in members if report.estimates[m].estimate is not None]
@@ -115,6 +132,7 @@ def results_dict(report: EstimationReport) -> dict:
             "mode": request.mode,
             "target": request.target,
             "tasks": per_task,
+            "check": summary,
             "predictors": predictors,
             "proxy_runs": [{"model": m, "task": t, **run} for (m, t), run in sorted(report.runs.items())],
             "failures": report.failures,

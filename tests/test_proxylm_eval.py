@@ -153,6 +153,10 @@ def test_alongside_reports_each_estimates_error(world):
         assert item["source"] == "estimated" and item["measured"] is not None
         assert item["error"] == pytest.approx(item["estimate"] - item["measured"])
     assert "Measured" in run.stdout and "Error" in run.stdout
+    errors = [section["tasks"][n]["error"] for n in MT_TASKS[:2]]
+    assert section["check"]["tasks"] == 2
+    assert section["check"]["rmse"] == pytest.approx((sum(e * e for e in errors) / 2) ** 0.5)
+    assert "estimates against the target's own scores on 2 task(s): rmse" in run.stdout
 
 
 def test_measure_fits_on_k_measured_languages_and_estimates_the_rest(world):
