@@ -39,6 +39,7 @@ __all__ = [
     "run_generator",
     "shipped_task_manager",
     "task_languages",
+    "translation_family",
     "write_generated",
 ]
 
@@ -283,6 +284,35 @@ def generated_yaml(config: Mapping[str, Any]) -> str:
     Dumper.add_representer(str, text)
     return yaml.dump(dict(config), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000,
                      default_flow_style=False)
+
+
+def translation_family(group: str, pivot: tuple[str, str], languages: Mapping[str, str], version: Any) -> dict:
+    """{file name: YAML text} of a translation family: ``pivot`` to and from each language, and the group.
+
+    ``pivot`` and ``languages`` pair a code with its English name (the prompt says "English: ...\\nZulu:").
+    Each task includes the folder's ``_default_template_yaml``; the group averages spBLEU and chrF++.
+    """
+    files, tasks = {}, []
+    for language in languages.items():
+        for (source, source_name), (target, target_name) in ((pivot, language), (language, pivot)):
+            task = f"{group}_{source}-{target}"
+            tasks.append(task)
+            files[f"{task}.yaml"] = generated_yaml({
+                "include": "_default_template_yaml",
+                "task": task,
+                "dataset_kwargs": {"source": source, "target": target},
+                "doc_to_text": f"{source_name}: {{{{source}}}}\n{target_name}:",
+                "metadata": metadata_config("translation", source, target, group, version),
+            })
+    files[f"_{group}.yaml"] = generated_yaml({
+        "group": group,
+        "task": tasks,
+        "aggregate_metric_list": [
+            {"metric": metric, "aggregation": "mean", "weight_by_size": True} for metric in ("spbleu", "chrf_pp")
+        ],
+        "metadata": {"version": version},
+    })
+    return files
 
 
 def run_generator(files: Mapping[str, str], *, script: os.PathLike | str, argv: list[str] | None = None) -> list[Path]:

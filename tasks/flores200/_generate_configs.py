@@ -3,7 +3,7 @@
 Usage: python tasks/flores200/_generate_configs.py [--output-dir DIR] [--overwrite]
 """
 
-from proxylm_harness.task_metadata import generated_yaml, metadata_config, run_generator
+from proxylm_harness.task_metadata import run_generator, translation_family
 
 PIVOT = ("eng_Latn", "English")
 # FLORES-200 code -> English name of the 50 MT560 languages of ProxyLM's records (their ISO 639-3 code is the
@@ -29,27 +29,7 @@ VERSION = 1.0
 
 def configs() -> dict:
     """{file name: YAML text} of every FLORES-200 task and the group."""
-    files, tasks = {}, []
-    for language in LANGUAGES.items():
-        for (source, source_name), (target, target_name) in ((PIVOT, language), (language, PIVOT)):
-            task = f"{GROUP}_{source}-{target}"
-            tasks.append(task)
-            files[f"{task}.yaml"] = generated_yaml({
-                "include": "_default_template_yaml",
-                "task": task,
-                "dataset_kwargs": {"source": source, "target": target},
-                "doc_to_text": f"{source_name}: {{{{source}}}}\n{target_name}:",
-                "metadata": metadata_config("translation", source, target, GROUP, VERSION),
-            })
-    files[f"_{GROUP}.yaml"] = generated_yaml({
-        "group": GROUP,
-        "task": tasks,
-        "aggregate_metric_list": [
-            {"metric": metric, "aggregation": "mean", "weight_by_size": True} for metric in ("spbleu", "chrf_pp")
-        ],
-        "metadata": {"version": VERSION},
-    })
-    return files
+    return translation_family(GROUP, PIVOT, LANGUAGES, VERSION)
 
 
 if __name__ == "__main__":
