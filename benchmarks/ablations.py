@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args(argv)
 
-    from proxylm_harness.benchmark import HEADLINE_METRICS, BenchmarkConfig, run_benchmark
+    from proxylm_harness.backtest.suite import HEADLINE_METRICS, BenchmarkConfig, run_benchmark
 
     results, seconds = {}, {}
     for name in args.variants:
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
              "from 0.9 over the cells.\n\n" + "\n".join(lines) + "\n")
     print(table)
     if args.markdown:
-        from proxylm_harness.benchmark import replace_markdown_section
+        from proxylm_harness.backtest.report import replace_markdown_section
 
         command = "python benchmarks/ablations.py " + " ".join(sys.argv[1:])
         replace_markdown_section(args.markdown, "ablations", table, command.strip())

@@ -34,10 +34,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
-    from proxylm_harness.artifact import load_artifact
-    from proxylm_harness.problems import make_problem
+    from proxylm_harness.estimators.artifacts import load_artifact
+    from proxylm_harness.records.regression_problems import make_problem
     from proxylm_harness.records import load_records
-    from proxylm_harness.training import fit_problem, train_artifact
+    from proxylm_harness.estimators.training import fit_problem, train_artifact
 
     records = load_records(args.records)
     problem = make_problem(records, "mt560", "m2m100", "spBLEU")
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.markdown:
-        from proxylm_harness.benchmark import replace_markdown_section
+        from proxylm_harness.backtest.report import replace_markdown_section
 
         command = "python benchmarks/predictor_speed.py " + " ".join(sys.argv[1:])
         replace_markdown_section(args.markdown, "predictor-speed", table, command.strip())

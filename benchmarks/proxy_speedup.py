@@ -89,7 +89,7 @@ def time_prediction(repeats: int) -> float:
     """Seconds to turn proxy scores into an estimate with interval: load a shipped predictor, estimate one task."""
     import pandas as pd
 
-    from proxylm_harness.artifact import load_artifact
+    from proxylm_harness.estimators.artifacts import load_artifact
 
     times = []
     for _ in range(repeats):
@@ -116,8 +116,8 @@ def main(argv=None) -> int:
 
     import task_fixtures as fx
 
-    from proxylm_harness.benchmark import replace_markdown_section
-    from proxylm_harness.task_metadata import shipped_task_manager
+    from proxylm_harness.backtest.report import replace_markdown_section
+    from proxylm_harness.lm_eval_bridge.task_metadata import shipped_task_manager
 
     divisor = None if args.real_configs else args.width_divisor
     root = Path(tempfile.mkdtemp(prefix="proxylm-speedup-"))

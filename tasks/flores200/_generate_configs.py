@@ -3,7 +3,7 @@
 Usage: python tasks/flores200/_generate_configs.py [--output-dir DIR] [--overwrite]
 """
 
-from proxylm_harness.task_metadata import run_generator, translation_family
+from proxylm_harness.lm_eval_bridge.task_files import run_generator, translation_family
 
 PIVOT = ("eng_Latn", "English")
 # FLORES-200 code -> English name of the 50 MT560 languages of ProxyLM's records (their ISO 639-3 code is the

@@ -3,7 +3,8 @@
 Usage: python tasks/massive/_generate_configs.py [--output-dir DIR] [--overwrite]
 """
 
-from proxylm_harness.task_metadata import generated_yaml, metadata_config, run_generator
+from proxylm_harness.lm_eval_bridge.task_files import generated_yaml, run_generator
+from proxylm_harness.lm_eval_bridge.task_metadata import metadata_config
 
 # The 51 locales of MASSIVE 1.0 (those of ProxyLM's intent records). MASSIVE 1.1 adds ca-ES: append it here
 # to ship it too.

@@ -3,7 +3,7 @@
 Usage: python tasks/nusatranslation/_generate_configs.py [--output-dir DIR] [--overwrite]
 """
 
-from proxylm_harness.task_metadata import run_generator, translation_family
+from proxylm_harness.lm_eval_bridge.task_files import run_generator, translation_family
 
 PIVOT = ("ind", "Indonesian")
 # The local languages of ProxyLM's NusaTranslation records; NusaTranslation has all seven (and abs, bhp, mui, rej).

@@ -1,0 +1,111 @@
+"""File I/O every stage shares: atomic writes, JSON and ``.npz`` without pickle, SHA-256 of files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_path", "from_json", "read_json", "read_npz", "sha256_file", "to_json", "write_json", "write_npz",
+           "write_text"]
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path`` (same suffix); rename it onto ``path`` on success."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, creating its folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path, obj) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_json(path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No saved regressor file {path}.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_npz(path, **arrays) -> None:
+    """Write numeric arrays to ``path`` (a .npz that loads with ``allow_pickle=False``)."""
+    import numpy as np
+
+    for name, arr in arrays.items():
+        if np.asarray(arr).dtype == object:
+            raise TypeError(f"Array {name!r} has dtype object and cannot be saved without pickle.")
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def read_npz(path) -> dict:
+    import numpy as np
+
+    with np.load(Path(path), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def sha256_file(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def to_json(value):
+    """Encode parameter values for JSON, keeping tuples and dicts with non-string keys intact."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value) and "__tuple__" not in value and "__items__" not in value:
+            return {k: to_json(v) for k, v in value.items()}
+        return {"__items__": [[to_json(k), to_json(v)] for k, v in value.items()]}
+    if type(value).__module__ == "numpy":
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"Cannot save parameter value {value!r} of type {type(value).__name__} as JSON.")
+
+
+def from_json(value):
+    """Inverse of :func:`to_json`."""
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(from_json(v) for v in value["__tuple__"])
+        if set(value) == {"__items__"}:
+            return {_hashable(from_json(k)): from_json(v) for k, v in value["__items__"]}
+        return {k: from_json(v) for k, v in value.items()}
+    return value
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,124 @@
+"""proxylm-eval as named stages: plan -> run proxies -> choose and run the target cells -> fit and apply -> report.
+
+``Pipeline(request, mode, task_manager, settings, runner).run()`` returns an ``EstimationReport``; each stage is a
+method, so a test can stop after any of them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..lm_eval_bridge.model_runs import RunSettings
+from .estimates import Estimate, apply_predictor, feature_rows
+from .modes import FamilyWork, Mode
+from .plan import Plan, make_plan
+from .predictors import FittedPredictor, proxy_column
+from .request import Request
+from .runs import ModelRunner, RunLog, run_proxies, run_target
+
+__all__ = ["EstimationReport", "Pipeline"]
+
+
+@dataclass
+class EstimationReport:
+    """Everything the output needs: per-task figures, the plan, the predictors used, the runs and what failed."""
+
+    mode: str
+    plan: Plan
+    estimates: dict[str, Estimate]
+    predictors: dict[str, FittedPredictor]
+    runs: dict
+    failures: list
+    warnings: list
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def request(self) -> Request:
+        return self.plan.request
+
+    @property
+    def settings(self) -> RunSettings:
+        return self.plan.settings
+
+
+class Pipeline:
+    """One proxylm-eval invocation. ``progress_factory(total)`` makes a bar (``update(n)``, ``close()``) over model runs."""
+
+    def __init__(self, request: Request, mode: Mode, task_manager, settings: RunSettings, runner: ModelRunner, *,
+                 progress_factory: Callable[[int], Any] | None = None):
+        self.request, self.mode, self.task_manager = request, mode, task_manager
+        self.settings, self.runner, self.progress_factory = settings, runner, progress_factory
+        self.timings: dict[str, float] = {}
+
+    def run(self) -> EstimationReport:
+        clock = time.perf_counter()
+        plan = self.plan()
+        self.timings["tasks_s"] = time.perf_counter() - clock
+        log = self._log(plan)
+        clock = time.perf_counter()
+        self.run_proxies(plan, log)
+        self.timings["proxy_runs_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        estimates, works, warnings = self.run_target(plan, log)
+        target_s = self.timings["target_runs_s"]
+        predictors = self.fit_and_apply(plan, estimates, works, warnings)
+        if log.progress is not None:
+            log.progress.close()
+        self.timings["features_prediction_s"] = time.perf_counter() - clock - target_s
+        return EstimationReport(self.mode.name, plan, estimates, predictors, log.runs, log.failures,
+                                [w for family in plan.families for w in warnings[family]], dict(self.timings))
+
+    # -- the stages ----------------------------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        """Tasks, languages, proxies, predictors and every check that needs no model."""
+        return make_plan(self.request, self.mode, self.task_manager, self.settings)
+
+    def run_proxies(self, plan: Plan, log: RunLog) -> None:
+        run_proxies(plan, self.runner, log)
+
+    def run_target(self, plan: Plan, log: RunLog) -> tuple[dict, dict, dict]:
+        """Per family: the rows the proxies give, the target cells the mode chooses, and the target's scores there."""
+        estimates, works, warnings, seconds = {}, {}, {}, 0.0
+        for name, family_plan in plan.families.items():
+            warnings[name] = []
+            for task in family_plan.tasks:
+                estimates[task] = Estimate(task, plan.languages[task], family_plan.family.lm_eval_metric, proxies={
+                    p.name: log.runs[(p.name, task)]["value"] for p in family_plan.proxies
+                    if (p.name, task) in log.runs})
+            proxies = self.mode.usable_proxies(family_plan, log.runs, warnings[name])
+            if not proxies:
+                continue
+            complete = [n for n in family_plan.tasks if all((p.name, n) in log.runs for p in proxies)]
+            for task in family_plan.tasks:
+                missing = [p.name for p in proxies if (p.name, task) not in log.runs]
+                if missing:
+                    estimates[task].warnings.append(f"not estimated: proxy run(s) failed ({', '.join(missing)})")
+            work = FamilyWork(family_plan, proxies, feature_rows(plan, family_plan, proxies, log.runs), complete,
+                              [proxy_column(p.record_name, plan.settings.num_fewshot) for p in proxies])
+            work.target_tasks = self.mode.target_tasks(work)
+            started = time.perf_counter()
+            work.measured = run_target(plan, family_plan, work.target_tasks, self.runner, log)
+            seconds += time.perf_counter() - started
+            for task, value in work.measured.items():
+                estimates[task].measured = value
+            works[name] = work
+        self.timings["target_runs_s"] = seconds
+        return estimates, works, warnings
+
+    def fit_and_apply(self, plan: Plan, estimates: dict, works: dict, warnings: dict) -> dict:
+        """Per family: the predictor the mode gives (chosen in the plan, or fitted now), applied to the other tasks."""
+        predictors = {}
+        for name, work in works.items():
+            fitted = self.mode.fit(work, estimates, plan.request, warnings[name])
+            if fitted is None:
+                continue
+            predictors[name] = fitted
+            todo = self.mode.tasks_to_estimate(work)
+            apply_predictor(fitted, work.rows.loc[todo], work.plan, estimates, plan.request.coverage)
+        return predictors
+
+    def _log(self, plan: Plan) -> RunLog:
+        total = sum(len(f.proxies) * len(f.tasks) + self.mode.planned_target_runs(f) for f in plan.families.values())
+        return RunLog(progress=self.progress_factory(total) if self.progress_factory is not None else None)

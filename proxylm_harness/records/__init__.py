@@ -1,0 +1,18 @@
+"""Records: ProxyLM's record files as one validated table, the regression problems made from it, and rows to estimate.
+
+``load_records(path)`` reads any of the four upstream layouts (detected from the header); ``make_problem(records,
+dataset, target, metric)`` gives the rows, features and target one predictor fits. To read another record
+layout, add a ``Layout`` to ``layouts.LAYOUTS``; to treat another record dataset, add a ``DatasetSetup`` to
+``regression_problems.DATASETS``.
+"""
+
+from .._registry import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "layouts": ["LAYOUTS", "Layout", "RecordsError", "RecordsWarning", "UNIT_KEY", "detect_layout"],
+    "reader": ["load_records"],
+    "table": ["Records"],
+    "regression_problems": ["DATASETS", "DatasetSetup", "M2M100_UNSEEN", "Problem", "ProblemError", "make_problem",
+                            "problem_keys"],
+    "rows_to_estimate": ["InputError", "read_rows"],
+})
