@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import os
@@ -10,22 +11,44 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "from_json", "read_json", "read_npz", "sha256_file", "to_json", "write_json", "write_npz",
-           "write_text"]
+__all__ = ["UnlistedFileError", "atomic_path", "fix_mode", "from_json", "only_reading", "quote", "readable", "read_json", "read_npz", "sha256_file", "to_json",
+           "write_json", "write_npz", "write_text"]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def fix_mode(path) -> None:
+    """Give a file or folder made by ``tempfile`` (always 0600 / 0700) the mode ``open`` / ``mkdir`` would have
+    given it: 0666 / 0777 without the user's umask."""
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~_umask())
 
 
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path`` (same suffix); rename it onto ``path`` on success."""
+    """Yield a temporary path beside ``path`` (same suffix); rename it onto ``path`` on success.
+
+    The file ends up with the user's umask applied, as if written in place.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
     try:
         yield Path(tmp)
+        fix_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def quote(text, limit: int = 200) -> str:
+    """``repr(text)``, cut to ``limit`` characters: an error quoting a cell or a line never prints megabytes."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 25] + f"... ({len(shown)} characters)"
 
 
 def write_text(path, text: str) -> None:
@@ -36,13 +59,47 @@ def write_text(path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+class UnlistedFileError(OSError):
+    """A loader asked for a file outside the set it may read (a predictor folder's manifest-listed files)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        super().__init__(f"{path} is not among the files this load may read")
+
+
+_ALLOWED_READS: contextvars.ContextVar = contextvars.ContextVar("allowed_reads", default=None)
+
+
+@contextmanager
+def only_reading(paths):
+    """Within the block, ``readable`` (and so ``read_json``/``read_npz``) refuses any file not in ``paths``."""
+    token = _ALLOWED_READS.set(frozenset(Path(p).resolve() for p in paths))
+    try:
+        yield
+    finally:
+        _ALLOWED_READS.reset(token)
+
+
+def readable(path) -> Path:
+    """``path``, after checking that the current ``only_reading`` block (if any) allows reading it.
+
+    Loaders call it for every file they open, their libraries' own formats included, so a predictor folder
+    can be refused before a file its manifest does not vouch for is read.
+    """
+    path = Path(path)
+    allowed = _ALLOWED_READS.get()
+    if allowed is not None and path.resolve() not in allowed:
+        raise UnlistedFileError(path)
+    return path
+
+
 def write_json(path, obj) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def read_json(path) -> Any:
-    path = Path(path)
+    path = readable(path)
     if not path.is_file():
         raise FileNotFoundError(f"No saved regressor file {path}.")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -62,7 +119,7 @@ def write_npz(path, **arrays) -> None:
 def read_npz(path) -> dict:
     import numpy as np
 
-    with np.load(Path(path), allow_pickle=False) as data:
+    with np.load(readable(path), allow_pickle=False) as data:
         return {name: data[name] for name in data.files}
 
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 __all__ = ["CACHE_ENV", "PREDICTORS_ENV", "RECORDS_ENV", "REPO_ROOT", "SHIPPED_PREDICTORS", "TASKS_DIR", "cache_root",
-           "default_records", "predictors_dir", "results_cache_dir", "trained_predictors_dir", "typology_cache_dir"]
+           "default_records", "fetched_records_dir", "predictors_dir", "results_cache_dir", "trained_predictors_dir", "typology_cache_dir"]
 
 #: Root of everything the plugin keeps between runs (default ``~/.cache/proxylm-harness``).
 CACHE_ENV = "PROXYLM_HARNESS_CACHE"
@@ -39,8 +39,20 @@ def trained_predictors_dir() -> Path:
     return cache_root() / "predictors"
 
 
+def fetched_records_dir() -> Path:
+    """Where ``proxylm-harness records fetch`` puts ProxyLM's record files."""
+    return cache_root() / "records" / "proxylm"
+
+
 def default_records() -> str:
-    return os.environ.get(RECORDS_ENV) or os.path.join("..", "shared", "data", "proxylm")
+    """``$PROXYLM_RECORDS``; else ``../shared/data/proxylm`` where it exists; else the fetched record files."""
+    configured = os.environ.get(RECORDS_ENV)
+    if configured:
+        return configured
+    shared = os.path.join("..", "shared", "data", "proxylm")
+    if os.path.isdir(shared) or not fetched_records_dir().is_dir():
+        return shared
+    return str(fetched_records_dir())
 
 
 def predictors_dir() -> Path:

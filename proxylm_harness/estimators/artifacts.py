@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._io import sha256_file
+from .._io import UnlistedFileError, fix_mode, only_reading, sha256_file
 from ..features.builders import build_features
 from ..features.spec import FeatureError, FeatureSpec
 from . import metrics
@@ -101,7 +101,11 @@ class PredictorArtifact:
 _INTERVAL_NAMES = {"cv": "estimate ± out-of-fold error quantile (K-fold CV)", "cv+": "CV+"}
 
 
-def _card(manifest: dict) -> str:
+#: The card's last line names the manifest's SHA-256, so an edited manifest is caught unless the card is edited too.
+_CARD_DIGEST = "Manifest SHA-256:"
+
+
+def _card(manifest: dict, manifest_sha256: str) -> str:
     v, i, t = manifest["validation"], manifest["interval"], manifest["training_data"]
     spec = manifest["feature_spec"]
     lines = [
@@ -125,6 +129,8 @@ def _card(manifest: dict) -> str:
         "",
         "Load it with `proxylm_harness.estimators.load_artifact(folder)`, or "
         "`proxylm-harness predict --predictor FOLDER --input rows.csv`.",
+        "",
+        f"{_CARD_DIGEST} `{manifest_sha256}`",
         "",
     ]
     return "\n".join(lines)
@@ -171,7 +177,8 @@ def save_artifact(predictor: ProxyPredictor, spec: FeatureSpec, directory, *, da
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                         encoding="utf-8")
-        (staging / CARD).write_text(_card(manifest), encoding="utf-8")
+        (staging / CARD).write_text(_card(manifest, sha256_file(staging / MANIFEST)), encoding="utf-8")
+        fix_mode(staging)
         if directory.exists():
             shutil.rmtree(directory)
         os.replace(staging, directory)
@@ -205,6 +212,7 @@ def load_artifact(directory) -> PredictorArtifact:
             f"proxylm-harness reads format version {FORMAT_VERSION}. Hint: retrain it with `proxylm-harness train`, "
             "or use the proxylm-harness version that made it."
         )
+    _check_card(directory, path)
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise ArtifactError(f"{path} lists no model files. Hint: train the predictor again.")
@@ -218,13 +226,35 @@ def load_artifact(directory) -> PredictorArtifact:
                                 "after training. Hint: restore the original file or train the predictor again.")
     try:
         spec = FeatureSpec.from_dict(manifest["feature_spec"])
-        predictor = ProxyPredictor.load(directory / MODEL_DIR)
+        with only_reading(directory / name for name in files):  # what the manifest vouches for, nothing else
+            predictor = ProxyPredictor.load(directory / MODEL_DIR)
+    except UnlistedFileError as error:
+        raise ArtifactError(f"{directory}: the predictor would read {error.path.relative_to(directory)}, "
+                            f"which {MANIFEST} does not list with its SHA-256; a file was added or its entry removed. "
+                            "Hint: restore the folder as it was saved, or train the predictor again.") from None
     except (KeyError, TypeError, ValueError, FeatureError) as error:
         raise ArtifactError(f"{directory}: cannot rebuild the predictor ({error}).") from error
     if list(predictor.feature_names_in_) != spec.columns:
         raise ArtifactError(f"{directory}: the model's inputs {list(predictor.feature_names_in_)} differ from the "
                             f"manifest's feature spec {spec.columns}.")
     return PredictorArtifact(directory, manifest, spec, predictor)
+
+
+def _check_card(directory: Path, manifest_path: Path) -> None:
+    """The card names the manifest's SHA-256; a manifest edited after saving is refused. A card of the first
+    predictor folders, which names none, is accepted with a warning."""
+    import warnings
+
+    card = directory / CARD
+    text = card.read_text(encoding="utf-8", errors="replace") if card.is_file() else ""
+    named = [line.split("`")[1] for line in text.splitlines() if line.startswith(_CARD_DIGEST) and line.count("`") >= 2]
+    if not named:
+        warnings.warn(f"{directory}: {CARD} names no SHA-256 of {MANIFEST}, so an edit of the manifest cannot be "
+                      "detected. Hint: train the predictor again to protect it.", stacklevel=3)
+        return
+    if named[-1] != sha256_file(manifest_path):
+        raise ArtifactError(f"{directory}: {MANIFEST} does not match the SHA-256 that {CARD} names; the manifest was "
+                            "edited after training. Hint: restore the original manifest or train the predictor again.")
 
 
 def validation_summary(predictor: ProxyPredictor, y) -> dict:

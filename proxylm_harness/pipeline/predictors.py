@@ -81,7 +81,8 @@ def predictor_for(request: Request, family: TaskFamily, num_fewshot):
 
 
 def _find_predictor(target: str, family: TaskFamily):
-    from ..estimators.artifacts import load_artifact
+    """The first predictor folder in ``predictors_dir()`` for (target, family, metric); broken folders are skipped."""
+    from ..estimators.artifacts import ArtifactError, load_artifact
 
     record_name = target_record_name(target) or target
     folder = _paths.predictors_dir()
@@ -90,7 +91,11 @@ def _find_predictor(target: str, family: TaskFamily):
     for candidate in sorted(folder.iterdir()):
         if not (candidate / "manifest.json").is_file():
             continue
-        artifact = load_artifact(candidate)
+        try:
+            artifact = load_artifact(candidate)
+        except ArtifactError as error:
+            log.warning("skipping the broken predictor folder %s: %s", candidate, error)
+            continue
         if (artifact.target, artifact.task_family, artifact.metric) == (record_name, family.name,
                                                                           family.records_metric):
             return artifact

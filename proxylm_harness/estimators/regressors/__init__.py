@@ -25,7 +25,9 @@ How to add a regressor
    ``_`` and returns ``self``; ``predict(X)`` calls ``self._validate_predict(X)``.
 2. Give it a ``param_grid`` class attribute and a docstring with Parameters / Attributes / Examples.
 3. Implement ``_save_model(directory) -> list[str]`` and ``_load_model(directory)`` with JSON, ``.npz``
-   (``allow_pickle=False``) or the library's own model format; never pickle.
+   (``allow_pickle=False``) or the library's own model format; never pickle. Read through ``_io.read_json`` /
+   ``_io.read_npz``, or pass a path to the library only through ``_io.readable(path)``: a predictor folder is
+   then refused before an unlisted file is read.
 4. Decorate the class with ``@register_regressor("name")``; for a built-in, also list it in ``_BUILT_IN``
    below, so that its name is known before its module (and scikit-learn) is imported.
    ``get_regressor("name")`` then finds it, and the tests run scikit-learn's ``check_estimator`` on every

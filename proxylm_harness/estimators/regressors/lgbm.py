@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from . import register_regressor
-from ..._io import atomic_path
+from ..._io import atomic_path, readable
 from .base import ProxyRegressor, resolve_monotone
 
 MODEL_FILE = "model.txt"
@@ -176,7 +176,7 @@ class LightGBMRegressor(ProxyRegressor):
 
     def _load_model(self, directory: Path) -> None:
         lgb = _lightgbm()
-        self.booster_ = lgb.Booster(model_file=str(directory / MODEL_FILE))
+        self.booster_ = lgb.Booster(model_file=str(readable(directory / MODEL_FILE)))
         self.monotone_constraints_ = resolve_monotone(
             self.monotone_constraints, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from . import register_regressor
-from ..._io import atomic_path
+from ..._io import atomic_path, readable
 from .base import ProxyRegressor, resolve_monotone
 
 MODEL_FILE = "model.ubj"
@@ -181,7 +181,7 @@ class XGBoostRegressor(ProxyRegressor):
     def _load_model(self, directory: Path) -> None:
         xgb = _xgboost()
         booster = xgb.Booster()
-        booster.load_model(str(directory / MODEL_FILE))
+        booster.load_model(str(readable(directory / MODEL_FILE)))
         booster.set_param({"nthread": int(self.n_jobs)})
         self.booster_ = booster
         self.monotone_constraints_ = resolve_monotone(
