@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UnlistedFileError", "atomic_path", "fix_mode", "from_json", "only_reading", "quote", "readable", "read_json", "read_npz", "sha256_file", "to_json",
+__all__ = ["UnlistedFileError", "atomic_path", "unwritable_file", "unwritable_folder", "fix_mode", "from_json", "only_reading", "quote", "readable", "read_json", "read_npz", "sha256_file", "to_json",
            "write_json", "write_npz", "write_text"]
 
 
@@ -166,3 +166,33 @@ def from_json(value):
 
 def _hashable(value):
     return tuple(value) if isinstance(value, list) else value
+
+
+def unwritable_file(path, what: str) -> str | None:
+    """Why ``path`` cannot be written as a file (a folder, or a folder that cannot be made or written), or None."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{what} {path} is a folder; it must name a file (e.g. {path / 'out.csv'})"
+    folder = path.parent
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{what} {path} cannot be made: {existing} is a file, not a folder"
+    probe = folder if folder.exists() else existing
+    if probe is not None and not os.access(probe, os.W_OK | os.X_OK):
+        return f"{what} {path} cannot be written: no write permission in {probe}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{what} {path} cannot be written: the file is read-only"
+    return None
+
+
+def unwritable_folder(path, what: str) -> str | None:
+    """Why a folder cannot be made at ``path`` or written into, or None."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        return f"{what} {path} is a file; it must name a folder"
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{what} {path} cannot be made: {existing} is a file, not a folder"
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return f"{what} {path} cannot be written: no write permission in {existing}"
+    return None

@@ -90,7 +90,9 @@ class Registry:
     def unknown(self, name, *, hint: str = "") -> Exception:
         """The error for an unknown ``name``: the closest names, every known name, and ``hint``."""
         known = ", ".join(repr(n) for n in self.names()) or "none"
-        return self.error(f"Unknown {self.kind} {name!r}.{did_you_mean(name, self.names(), cutoff=0.5)} "
+        from ._io import quote
+
+        return self.error(f"Unknown {self.kind} {quote(name)}.{did_you_mean(name, self.names(), cutoff=0.5)} "
                           f"Known: {known}." + (f" {hint}" if hint else ""))
 
 

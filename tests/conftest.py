@@ -28,3 +28,18 @@ def console_script(name: str) -> str:
     if found is None:
         pytest.fail(f"console script {name!r} is not installed; run `pip install -e .` first")
     return found
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """``read_only(path)`` takes write permission away (restored after the test, so tmp_path can be removed)."""
+    changed = []
+
+    def make(path):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        changed.append(path)
+        return path
+
+    yield make
+    for path in changed:
+        path.chmod(0o755 if path.is_dir() else 0o644)

@@ -13,15 +13,16 @@ from conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "proxylm_harness"
 
-_BOTTOM = {"_io", "_registry", "_paths"}
+_BOTTOM = {"_io", "_registry", "_paths", "_sqlite"}
 _CORE = {"languages", "features", "records", "estimators", "backtest"}
 #: What each room may import (besides itself). Together they form layers: languages at the bottom, then features,
 #: records, estimators, backtest; lm_eval_bridge beside the core (it sees only languages and families); pipeline
 #: and cli on top; the package itself only reaches the one-call API.
 ALLOWED = {
     "_io": set(),
-    "_registry": set(),
+    "_registry": {"_io"},
     "_paths": set(),
+    "_sqlite": set(),
     "_plotting": {"_io"},
     "families": {"_registry"},
     "languages": _BOTTOM,

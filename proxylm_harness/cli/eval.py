@@ -13,6 +13,8 @@ except ImportError as error:  # lm-eval is an optional dependency of the package
     raise SystemExit(f"proxylm-eval needs lm-eval 0.4.13 ({error}). Hint: pip install 'proxylm-harness[lm]' "
                      "(install torch first: pip install torch==2.13.0 for a CPU build).") from None
 
+from ._arguments import coverage  # noqa: E402
+
 __all__ = ["ProxyEvalCLI", "main"]
 
 #: argparse destinations of the flags this command adds; removed before lm-eval sees the arguments.
@@ -44,7 +46,7 @@ class ProxyEvalCLI(HarnessCLI):
         mode.add_argument("--measure", type=int, default=0, metavar="K",
                           help="run the target on the K most informative tasks per family, fit a predictor on them, "
                                "estimate the rest")
-        group.add_argument("--coverage", type=float, default=None, help="interval coverage (default: 0.9)")
+        group.add_argument("--coverage", type=coverage, default=None, help="interval coverage in (0, 1) (default: 0.9)")
         group.add_argument("--records", default=None,
                            help="ProxyLM records whose rows of the same setting join --measure's training rows "
                                 "(default: $PROXYLM_RECORDS, else ../shared/data/proxylm where it exists)")
@@ -100,9 +102,9 @@ def _run(args, own) -> int:
     from ..estimators.artifacts import ArtifactError
     from ..lm_eval_bridge.model_runs import RunSettings
     from ..lm_eval_bridge.proxies import ProxyError, parse_proxies
-    from ..lm_eval_bridge.run_cache import ResultCache
+    from ..lm_eval_bridge.run_cache import CacheError, ResultCache
     from ..pipeline.api import DEFAULT_SEED, make_mode, run_pipeline, task_manager_for
-    from ..pipeline.report import results_dict, write_results
+    from ..pipeline.report import ResultsNotWrittenError, output_problem, results_dict, write_results
     from ..pipeline.request import EstimationError, Request
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -115,6 +117,9 @@ def _run(args, own) -> int:
         cfg = EvaluatorConfig.from_cli(args)
     except ValueError as error:
         return _error(str(error))
+    problem = output_problem(cfg.output_path) if cfg.output_path else None
+    if problem:
+        return _error(f"{problem}. Hint: choose another --output_path; nothing was run.")
     try:
         names = _task_names(cfg.tasks)
         manager = task_manager_for(names, cfg.include_path, cfg.metadata)
@@ -135,12 +140,18 @@ def _run(args, own) -> int:
                 print(f"cleared {cache.clear()} cached proxy results from {cache.path}", file=sys.stderr)
         report = run_pipeline(request, mode, task_manager=manager, settings=settings, cache=cache,
                               progress_factory=_progress)
-    except (EstimationError, ProxyError, ArtifactError, json.JSONDecodeError) as error:
+    except (EstimationError, ProxyError, ArtifactError, CacheError, json.JSONDecodeError) as error:
         return _error(str(error))
     results = results_dict(report)
     if cfg.output_path:
         started = time.perf_counter()
-        path = write_results(results, cfg.output_path, request.target)
+        try:
+            path = write_results(results, cfg.output_path, request.target)
+        except (OSError, ResultsNotWrittenError) as error:
+            _print_summary(report, results)
+            print(f"proxylm-eval: error: {error}; every model result is kept in the cache, so a second run with "
+                  "another --output_path runs no model.", file=sys.stderr)
+            return 1
         print(f"results written to {path} ({time.perf_counter() - started:.3f} s)", file=sys.stderr)
     if own["plot"]:
         from ..pipeline.report import plot_task_estimates
@@ -179,7 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = [sys.argv[0], *argv]
     cli = ProxyEvalCLI()
     args = cli.parse_args()
-    code = cli.execute(args) or 0
+    try:
+        code = cli.execute(args) or 0
+    except KeyboardInterrupt:
+        print("proxylm-eval: interrupted; every model result finished so far is kept in the cache, so the same "
+              "command resumes where it stopped.", file=sys.stderr)
+        code = 130
     if "vllm" in sys.modules:
         # vLLM's CPU workers can abort the interpreter's teardown ("terminate called without an active
         # exception") after everything was written; every result is already saved, so skip that teardown.

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import UnlistedFileError, fix_mode, only_reading, sha256_file
-from ..features.builders import build_features
+from ..features.builders import build_features, unknown_typology
 from ..features.spec import FeatureError, FeatureSpec
 from . import metrics
 from .predictor import ProxyPredictor
@@ -81,21 +81,36 @@ class PredictorArtifact:
     def estimate(self, rows: pd.DataFrame, *, coverage: float | None = None, typology=None) -> pd.DataFrame:
         """Estimates for ``rows``: columns ``estimate``, ``lower``, ``upper``, ``coverage``, ``out_of_range``.
 
-        ``out_of_range`` lists, per row, the inputs outside the range the predictor was trained on
-        (``name=value``, ``;``-separated); such an estimate is an extrapolation.
+        Estimates and bounds are clipped to the metric's range. ``out_of_range`` lists, per row, the inputs
+        outside the range the predictor was trained on (``name=value``, ``;``-separated; such an estimate is an
+        extrapolation) and the URIEL+ distances unknown for the row's languages (``name=unknown``: the interval
+        does not account for them).
         """
         X = self.features(rows, typology=typology)
         estimate, lower, upper = self.predictor.predict_with_interval(X, coverage)
+        low, high = self.metric_range
         flags = [[] for _ in range(len(X))]
         for row, name, value in self.predictor.out_of_range(X):
             flags[row].append(f"{name}={value:g}")
+        for row, kinds in enumerate(unknown_typology(X, self.spec)):
+            flags[row].extend(f"{kind}=unknown" for kind in kinds)
         return pd.DataFrame({
-            "estimate": estimate,
-            "lower": lower,
-            "upper": upper,
+            "estimate": np.clip(estimate, low, high),
+            "lower": np.maximum(lower, low),
+            "upper": np.minimum(upper, high),
             "coverage": self.predictor.coverage if coverage is None else coverage,
             "out_of_range": [";".join(f) for f in flags],
         }, index=rows.index)
+
+    @property
+    def metric_range(self) -> tuple[float, float]:
+        """The range of the estimated scores (the family's metric range, on the records' scale)."""
+        from ..families import FAMILIES
+
+        if self.task_family not in FAMILIES:
+            return -np.inf, np.inf
+        family = FAMILIES.get(self.task_family)
+        return family.metric_range[0] * family.scale, family.metric_range[1] * family.scale
 
 
 _INTERVAL_NAMES = {"cv": "estimate ± out-of-fold error quantile (K-fold CV)", "cv+": "CV+"}

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._io import from_json, read_json, read_npz, to_json, write_json, write_npz
 from ..features.spec import KEY_PREFIX
 from .folds import auto_splits, cv_splits, fold_assignment
-from .intervals import cv_plus
+from .intervals import cv_interval, cv_plus
 from .key_encoder import CollaborativeEncoder
 from .regressors import get_regressor, load_regressor, regressor_class, save_regressor
 
@@ -273,7 +273,7 @@ class ProxyPredictor(RegressorMixin, BaseEstimator):
         if self.interval == "cv+":
             lower, upper = cv_plus(folds, self.fold_of_, self.residuals_, coverage)
         else:
-            lower, upper = cv_plus(estimate[None, :], np.zeros(len(self.residuals_), dtype=int), self.residuals_, coverage)
+            lower, upper = cv_interval(estimate, self.residuals_, coverage)
         return estimate, lower, upper
 
     def out_of_range(self, X) -> list[tuple[int, str, float]]:

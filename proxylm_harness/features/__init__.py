@@ -9,6 +9,7 @@ from .._registry import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "spec": ["FeatureError", "FeatureSpec", "IDENTIFIER_COLUMNS", "KEY_COLUMNS", "KEY_PREFIX"],
-    "builders": ["FEATURE_KINDS", "build_features", "default_spec", "register_feature_kind", "target_values"],
+    "builders": ["FEATURE_KINDS", "build_features", "default_spec", "register_feature_kind", "target_values",
+                 "unknown_typology"],
     "documents": ["DOCUMENT_FEATURES", "document_features"],
 })

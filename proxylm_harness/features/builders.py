@@ -16,7 +16,8 @@ from .._registry import Registry, did_you_mean
 from ..languages.typology import DISTANCE_KINDS
 from .spec import IDENTIFIER_COLUMNS, KEY_COLUMNS, KEY_PREFIX, FeatureError, FeatureSpec
 
-__all__ = ["FEATURE_KINDS", "build_features", "default_spec", "register_feature_kind", "target_values"]
+__all__ = ["FEATURE_KINDS", "build_features", "default_spec", "register_feature_kind", "target_values",
+           "unknown_typology"]
 
 #: Feature kinds by name: ``fn(rows, spec, context) -> DataFrame`` of the spec's columns of that kind.
 FEATURE_KINDS = Registry("feature kind", error=FeatureError)
@@ -35,7 +36,7 @@ def _require(rows: pd.DataFrame, columns, what: str, hint: str) -> None:
 
 def _numeric(rows: pd.DataFrame, columns, what: str) -> pd.DataFrame:
     out = rows.loc[:, list(columns)].apply(pd.to_numeric, errors="coerce").astype(float)
-    bad = out.isna()
+    bad = out.isna() | np.isinf(out)
     if bad.to_numpy().any():
         col = bad.any().idxmax()
         row = bad[col].to_numpy().nonzero()[0][0]
@@ -43,8 +44,10 @@ def _numeric(rows: pd.DataFrame, columns, what: str) -> pd.DataFrame:
         where = ""
         if "source_lang" in rows.columns and "target_lang" in rows.columns:
             where = f" ({rows['source_lang'].iloc[row]} -> {rows['target_lang'].iloc[row]})"
+        value = out[col].iloc[row]
+        problem = f"is {value} (not a finite number)" if np.isinf(value) else "is missing or not a number"
         raise FeatureError(
-            f"{what} '{col}' is missing or not a number in row {label}{where}. "
+            f"{what} '{col}' {problem} in row {label}{where}. "
             f"A predictor cannot fill in its inputs; give a value for every row or use a spec without '{col}'."
         )
     return out
@@ -120,6 +123,14 @@ def build_features(rows: pd.DataFrame, spec: FeatureSpec, *, typology=None) -> p
     return out.loc[:, spec.columns]
 
 
+def unknown_typology(X: pd.DataFrame, spec: FeatureSpec) -> list[list[str]]:
+    """Per row of a feature matrix, the spec's URIEL+ distances that are unknown (NaN) for the row's languages."""
+    if not spec.typology:
+        return [[] for _ in range(len(X))]
+    missing = X.loc[:, list(spec.typology)].isna().to_numpy()
+    return [[kind for kind, gap in zip(spec.typology, row) if gap] for row in missing]
+
+
 def target_values(rows: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
     """The target column as floats, refusing missing values (named by row)."""
     _require(rows, [spec.target], "the target score", "The records hold no such model/setting for this metric.")
@@ -191,6 +202,9 @@ def default_spec(
         features = []
     if keys is None:
         keys = get_family(task_family).keys if collaborative else ()
+    unknown = [k for k in keys if k not in KEY_COLUMNS]
+    if unknown:
+        raise FeatureError(f"Unknown collaborative key(s) {unknown}; known: {sorted(KEY_COLUMNS)}.")
     keys = tuple(k for k in keys if _varies(wide, KEY_COLUMNS[k]))
     pairs = tuple((a, b) for i, a in enumerate(proxies) for b in proxies[i + 1:]) if contrasts else ()
     return FeatureSpec(

@@ -10,6 +10,7 @@ import importlib.util
 import os
 import re
 
+from .._io import quote
 from .._registry import close_matches
 
 __all__ = [
@@ -143,7 +144,7 @@ def known_codes() -> frozenset:
 def _unknown(code: str, part: str) -> UnknownLanguageError:
     close = close_matches(part, sorted(known_codes()), n=5)
     suggestion = f" Closest known codes: {', '.join(close)}." if close else ""
-    return UnknownLanguageError(f"Unknown language code {code!r}.{suggestion} {_HINT}")
+    return UnknownLanguageError(f"Unknown language code {quote(code)}.{suggestion} {_HINT}")
 
 
 def _canonical_language(code: str, part: str) -> str:
@@ -179,7 +180,7 @@ def _parse(code: str) -> tuple[str, str | None]:
             region = part.upper()
         else:
             raise UnknownLanguageError(
-                f"Cannot read subtag {part!r} of language code {code!r}: expected a script "
+                f"Cannot read subtag {quote(part)} of language code {quote(code)}: expected a script "
                 f"('Latn', 'Hant') or a region ('KE', 'TW'). {_HINT}"
             )
     if script is None and region in _HANT_REGIONS and language in _CHINESE:

@@ -20,7 +20,7 @@ from .run_cache import CacheKey, ResultCache, config_hash
 from .seq2seq_model import SEQ2SEQ_MODEL
 
 __all__ = ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "lm_eval_model", "model_revision", "run_model",
-           "task_fingerprint"]
+           "task_fingerprint", "documents_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,15 @@ class RunSettings:
 @dataclass(frozen=True)
 class RunContext:
     """What every model run of one invocation shares: lm-eval's settings, the result cache, the task manager the
-    tasks came from (without it lm-eval indexes all of its own tasks again, for every call) and, for models that
-    take language tokens, each task's ``(source, target)`` languages."""
+    tasks came from (without it lm-eval indexes all of its own tasks again, for every call), for models that
+    take language tokens each task's ``(source, target)`` languages, and the tasks' fingerprints."""
 
     settings: RunSettings
     cache: ResultCache | None = None
     task_manager: Any = None
     languages: dict | None = None
+    #: ``{task: task_fingerprint(task)}`` taken before any run; the tasks' keys are computed now where missing
+    fingerprints: dict | None = None
 
 
 @dataclass
@@ -110,13 +112,29 @@ def model_revision(spec: ModelSpec) -> str:
 
 
 def task_fingerprint(task) -> tuple[str, str]:
-    """(version, config hash) of a loaded lm-eval task; the hash covers the whole config, data folders included."""
+    """(version, hash) of a loaded lm-eval task as the user asked for it: its whole config (data folders included;
+    n-shot None and 0 alike) and a digest of its documents, so that changed data are never served from the cache.
+
+    Take it before the task runs: lm-eval writes into a task's config when it runs it (None n-shot becomes 0).
+    """
     config = task.dump_config() if hasattr(task, "dump_config") else dict(task.config)
     version = (config.get("metadata") or {}).get("version")
     config.pop("metadata", None)
+    config["num_fewshot"] = config.get("num_fewshot") or 0
     metadata = dict(task.config.metadata or {})
     metadata.pop("config_source", None)  # where the YAML sits does not change the score
-    return str(version), config_hash({"config": config, "metadata": metadata})
+    return str(version), config_hash({"config": config, "metadata": metadata, "documents": documents_digest(task)})
+
+
+def documents_digest(task) -> str:
+    """SHA-256 of the documents lm-eval built for a task: its test (or validation) documents and few-shot pool."""
+    digest = hashlib.sha256()
+    fewshot = task.fewshot_docs() if hasattr(task, "fewshot_docs") else None
+    for part, docs in (("eval", task.eval_docs), ("fewshot", fewshot or ())):
+        digest.update(f"\x1e{part}".encode())
+        for doc in docs:
+            digest.update(json.dumps(doc, sort_keys=True, default=str).encode("utf-8") + b"\x1f")
+    return digest.hexdigest()
 
 
 def _lm_eval_version() -> str:
@@ -159,8 +177,8 @@ class _ModelSession:
         self.lm = None
 
     def key(self, name: str, task) -> tuple[CacheKey, Any]:
-        settings = self.context.settings
-        version, task_hash = task_fingerprint(task)
+        settings, known = self.context.settings, self.context.fingerprints or {}
+        version, task_hash = known[name] if name in known else task_fingerprint(task)
         key = CacheKey(model=self.spec.pretrained, revision=self.revision, model_args=self.args_text, task=name,
                        task_version=version, task_hash=task_hash, num_fewshot=settings.num_fewshot,
                        limit=settings.limit, seed=json.dumps(list(settings.seed)), lm_eval_version=self.lm_eval_version)

@@ -96,8 +96,13 @@ def parse_proxies(text: str | None) -> list[ModelSpec] | None:
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
-        name, _, location = item.partition("=")
-        name = name.strip()
+        name, equals, location = item.partition("=")
+        name, location = name.strip(), location.strip()
+        if equals and not location:
+            raise ProxyError(f"--proxies {item!r} gives no path after '='. Hint: NAME=PATH (a local model folder or "
+                             "an HF id), or the registry name alone.")
+        if not name:
+            raise ProxyError(f"--proxies {item!r} gives no name before '='. Hint: NAME=PATH, e.g. small100=/models/small100.")
         if name in PROXIES:
             spec = PROXIES[name]
             if location:

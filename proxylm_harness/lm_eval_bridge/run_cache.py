@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import _paths
+from .._sqlite import SqliteFile
 
-__all__ = ["CacheKey", "CacheWarning", "ResultCache", "config_hash"]
+__all__ = ["CacheError", "CacheKey", "CacheWarning", "ResultCache", "config_hash"]
 
 SCHEMA_VERSION = 1
 FILE_NAME = "proxy-results.sqlite3"
@@ -53,80 +52,65 @@ class CacheKey:
         return config_hash(asdict(self))
 
 
+class CacheError(ValueError):
+    """The cache cannot do what was asked (clear a read-only cache)."""
+
+
 class ResultCache:
     """Proxy results stored in ``<cache_dir>/proxy-results.sqlite3``.
 
     ``get(key)`` returns the stored result dict or None; ``put(key, result)`` stores one (replacing an
-    older one); ``clear()`` empties the cache. A file that is not a readable cache of this schema is
-    renamed to ``*.corrupt-<time>`` with a ``CacheWarning`` and a new cache is started, so that a broken
-    file never stops a run (its results are recomputed).
+    older one); ``clear()`` empties the cache. A file that is not a readable cache of this schema (or whose
+    pages are damaged) is renamed to ``*.corrupt-<time>`` with a ``CacheWarning`` and a new cache is started, so
+    that a broken file never stops a run (its results are recomputed). A read-only cache is read, never discarded;
+    new results are then not kept (a ``CacheWarning`` says so).
     """
 
     def __init__(self, cache_dir=None):
         self.cache_dir = cache_dir
-        self._connection = None
+        self._db = SqliteFile(self.path, _create_schema, what="proxy-result cache", warning=CacheWarning)
 
     @property
     def path(self) -> Path:
         return Path(self.cache_dir if self.cache_dir is not None else _paths.results_cache_dir()) / FILE_NAME
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._connection = self._open()
-            except sqlite3.DatabaseError as error:
-                aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-                os.replace(self.path, aside)
-                for suffix in ("-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                warnings.warn(CacheWarning(
-                    f"The proxy-result cache {self.path} is unreadable ({error}); it was moved to {aside} and a new "
-                    "cache started, so results are recomputed. Hint: delete the old file once you no longer need it."),
-                    stacklevel=3)
-                self._connection = self._open()
-        return self._connection
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=60000")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS results (digest TEXT PRIMARY KEY, key TEXT NOT NULL, "
-                "result TEXT NOT NULL, created REAL NOT NULL)")
-            connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            (schema,) = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if schema != str(SCHEMA_VERSION):
-                raise sqlite3.DatabaseError(f"schema version {schema}, expected {SCHEMA_VERSION}")
-            connection.execute("SELECT count(*) FROM results").fetchone()
-        except sqlite3.DatabaseError:
-            connection.close()
-            raise
-        return connection
+    @property
+    def read_only(self) -> bool:
+        self._db.connection()
+        return self._db.read_only
 
     def get(self, key: CacheKey) -> dict | None:
-        row = self._connect().execute("SELECT result FROM results WHERE digest = ?", (key.digest(),)).fetchone()
+        row = self._db.execute("SELECT result FROM results WHERE digest = ?", (key.digest(),)).fetchone()
         return None if row is None else json.loads(row[0])
 
     def put(self, key: CacheKey, result: dict) -> None:
-        self._connect().execute(
+        self._db.execute(
             "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
             (key.digest(), json.dumps(asdict(key), sort_keys=True), json.dumps(result, sort_keys=True, default=str),
-             time.time()))
+             time.time()), write=True)
 
     def __len__(self) -> int:
-        return self._connect().execute("SELECT count(*) FROM results").fetchone()[0]
+        return self._db.execute("SELECT count(*) FROM results").fetchone()[0]
 
     def clear(self) -> int:
-        """Delete every stored result; returns how many there were."""
-        connection = self._connect()
-        (count,) = connection.execute("SELECT count(*) FROM results").fetchone()
-        connection.execute("DELETE FROM results")
+        """Delete every stored result; returns how many there were. A damaged cache is set aside (0 returned)."""
+        if self.read_only:
+            raise CacheError(f"The proxy-result cache {self.path} is read-only, so it cannot be cleared. Hint: make it "
+                             "writable, or pass --proxy_cache_dir with another folder.")
+        (count,) = self._db.execute("SELECT count(*) FROM results").fetchone()
+        self._db.execute("DELETE FROM results", write=True)
         return count
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._db.close()
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS results (digest TEXT PRIMARY KEY, key TEXT NOT NULL, "
+        "result TEXT NOT NULL, created REAL NOT NULL)")
+    connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    (schema,) = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+    if schema != str(SCHEMA_VERSION):
+        raise sqlite3.DatabaseError(f"schema version {schema}, expected {SCHEMA_VERSION}")

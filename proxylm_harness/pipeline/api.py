@@ -8,7 +8,7 @@ from .. import _paths
 from .._registry import did_you_mean
 from ..lm_eval_bridge.model_runs import RunSettings
 from .modes import Alongside, EstimateOnly, Measure, Mode
-from .request import Request
+from .request import EstimationError, Request
 from .runs import LmEvalRunner
 from .stages import EstimationReport, Pipeline
 
@@ -38,6 +38,14 @@ def task_manager_for(task_names: list[str], include_path=None, metadata: dict | 
     """
     from lm_eval.tasks import TaskManager
 
+    from ..lm_eval_bridge.task_metadata import METADATA_KEY
+
+    if METADATA_KEY in (metadata or {}):
+        raise EstimationError(
+            f"--metadata names a {METADATA_KEY!r} key; lm-eval merges --metadata into every task's metadata, so it "
+            "would replace each task's language block and run the proxies with the wrong language tokens. Hint: "
+            f"give languages in the task YAMLs' metadata.{METADATA_KEY} block, and leave {METADATA_KEY!r} out of "
+            "--metadata.")
     user = [include_path] if isinstance(include_path, str) else [str(p) for p in include_path or ()]
     metadata = dict(metadata or {})
     named = [str(folder) for folder in sorted(_paths.TASKS_DIR.iterdir())
@@ -72,7 +80,7 @@ def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, al
     """
     from ..lm_eval_bridge.proxies import parse_proxies
     from ..lm_eval_bridge.run_cache import ResultCache
-    from .report import results_dict, write_results
+    from .report import output_problem, results_dict, write_results
 
     unknown = sorted(set(lm_eval_kwargs) - set(_LM_EVAL_KWARGS))
     if unknown:
@@ -90,6 +98,8 @@ def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, al
         ("random_seed", "numpy_random_seed", "torch_random_seed", "fewshot_random_seed"), DEFAULT_SEED))
     settings = RunSettings(num_fewshot=kw.get("num_fewshot"), limit=kw.get("limit"), batch_size=kw.get("batch_size", 1),
                            device=kw.get("device"), seed=seed, gen_kwargs=kw.get("gen_kwargs"), backend=proxy_backend)
+    if kw.get("output_path") and output_problem(kw["output_path"]):
+        raise EstimationError(output_problem(kw["output_path"]))
     manager = task_manager_for(names, kw.get("include_path"), kw.get("metadata"))
     cache = ResultCache(cache_dir) if use_cache else None
     report = run_pipeline(request, mode, task_manager=manager, settings=settings, cache=cache)

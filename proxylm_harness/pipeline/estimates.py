@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..features.builders import build_features
+from ..features.builders import build_features, unknown_typology
 from ..features.documents import document_features
 from ..lm_eval_bridge.task_metadata import TaskLanguages
 from .plan import FamilyPlan, Plan
@@ -68,7 +68,7 @@ def apply_predictor(fitted: FittedPredictor, rows: pd.DataFrame, family_plan: Fa
         warnings.simplefilter("ignore")
         X = build_features(rows, fitted.spec)
     estimate, lower, upper = fitted.predictor.predict_with_interval(X, coverage)
-    flags = {}
+    flags, unknown = {}, dict(zip(rows.index, unknown_typology(X, fitted.spec)))
     for row, name, value in fitted.predictor.out_of_range(X):
         flags.setdefault(rows.index[row], []).append(f"{name}={value:g}")
     for i, name in enumerate(rows.index):
@@ -80,6 +80,11 @@ def apply_predictor(fitted: FittedPredictor, rows: pd.DataFrame, family_plan: Fa
             item.warnings.append("interval unbounded: too few calibration residuals for this coverage")
         if name in flags:
             item.warnings.append("extrapolation: outside the predictor's training range in " + ", ".join(flags[name]))
+        if unknown[name]:
+            item.warnings.append(f"URIEL+ knows {len(fitted.spec.typology) - len(unknown[name])} of the "
+                                 f"{len(fitted.spec.typology)} distances between {item.languages.source_lang} and "
+                                 f"{item.languages.target_lang} (unknown: {', '.join(unknown[name])}); the interval "
+                                 "does not account for it")
 
 
 def _finite(value) -> float | None:

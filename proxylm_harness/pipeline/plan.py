@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..families import TaskFamily, get_family
-from ..lm_eval_bridge.model_runs import RunSettings
+from ..lm_eval_bridge.model_runs import RunSettings, task_fingerprint
 from ..lm_eval_bridge.proxies import ModelSpec, default_proxies
 from ..lm_eval_bridge.task_metadata import TaskLanguages, TaskMetadataError, leaf_task_names, task_languages
 from .predictors import FittedPredictor, check_predictor, predictor_for
@@ -36,6 +36,8 @@ class Plan:
     groups: dict[str, list[str]]
     families: dict[str, FamilyPlan]
     tasks: dict = field(default_factory=dict)
+    #: ``{task: (version, hash)}`` of each task as loaded, before any run changes its config: the cache keys
+    fingerprints: dict = field(default_factory=dict)
 
     @property
     def leaves(self) -> list[str]:
@@ -69,6 +71,7 @@ def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Pl
         families[name] = plan
     plan = Plan(request, settings, languages, groups, families)
     plan.tasks = _load_tasks(leaves, task_manager)
+    plan.fingerprints = {name: task_fingerprint(task) for name, task in plan.tasks.items()}
     for name, task in plan.tasks.items():
         family = families[languages[name].family].family
         if family.lm_eval_metric not in task.aggregation():

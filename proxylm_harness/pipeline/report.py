@@ -11,7 +11,8 @@ from pathlib import Path
 from .._plotting import pyplot, save_figure
 from .stages import EstimationReport
 
-__all__ = ["estimate_table", "plot_task_estimates", "results_dict", "write_results"]
+__all__ = ["ResultsNotWrittenError", "estimate_table", "output_problem", "plot_task_estimates", "results_dict",
+           "write_results"]
 
 
 def _num(value):
@@ -140,8 +141,28 @@ def _group_results(report: EstimationReport) -> dict:
     return groups
 
 
+class ResultsNotWrittenError(OSError):
+    """lm-eval's tracker did not write the results file (it only logs that); the message names where it should be."""
+
+
+def output_problem(output_path) -> str | None:
+    """Why lm-eval could not write its results under ``output_path`` (checked before any model runs), or None.
+
+    lm-eval writes ``<output_path>_<date>.json`` beside a ``.json`` path, else ``<output_path>/<model>/results_<date>.json``.
+    """
+    from .._io import unwritable_file, unwritable_folder
+
+    path = Path(output_path)
+    if path.suffix == ".json":
+        return unwritable_file(path.with_name(f"{path.stem}_date.json"), "--output_path")
+    return unwritable_folder(path, "--output_path")
+
+
 def write_results(results: dict, output_path: str, target: str) -> str:
-    """Save ``results`` with lm-eval's own ``EvaluationTracker`` (its file names and folders); returns the path."""
+    """Save ``results`` with lm-eval's own ``EvaluationTracker`` (its file names and folders); returns the path.
+
+    Raises ``ResultsNotWrittenError`` when the file is not there afterwards (lm-eval only logs a failure).
+    """
     from lm_eval.loggers import EvaluationTracker
 
     tracker = EvaluationTracker(output_path=output_path)
@@ -149,10 +170,15 @@ def write_results(results: dict, output_path: str, target: str) -> str:
         model_source="proxylm-eval", model_args=f"pretrained={target}", system_instruction=None,
         chat_template=None, fewshot_as_multiturn=False)
     tracker.save_results_aggregated(results=results, samples=None)
-    out = Path(output_path)
+    out, date = Path(output_path), getattr(tracker, "date_id", "<date>")
     if out.suffix == ".json":
-        return str(out.with_name(f"{out.stem}_{tracker.date_id}.json"))
-    return str(out / tracker.general_config_tracker.model_name_sanitized / f"results_{tracker.date_id}.json")
+        path = out.with_name(f"{out.stem}_{date}.json")
+    else:
+        path = out / tracker.general_config_tracker.model_name_sanitized / f"results_{date}.json"
+    if not path.is_file():
+        raise ResultsNotWrittenError(f"the results file {path} was not written (lm-eval could not save it under "
+                                     f"--output_path {output_path})")
+    return str(path)
 
 
 def _fmt(value, digits=4):

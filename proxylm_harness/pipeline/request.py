@@ -28,3 +28,13 @@ class Request:
     predictor: str = "auto"
     coverage: float | None = None
     records: str | None = None
+
+    def __post_init__(self):  # a bad request fails here, before any model loads
+        if not self.target or not str(self.target).strip():
+            raise EstimationError("A target model is required: the model whose scores are wanted (an HF id, a local "
+                                  "folder, or a records name such as m2m100).")
+        if not self.tasks:
+            raise EstimationError("No tasks given. Hint: name lm-eval tasks or groups, e.g. --tasks xnli_sw.")
+        if self.coverage is not None and not 0 < self.coverage < 1:
+            raise EstimationError(f"The interval coverage must be in (0, 1), such as 0.9. Got {self.coverage!r} "
+                                  "instead.")

@@ -20,7 +20,7 @@ __all__ = ["LmEvalRunner", "ModelRunner", "RunLog", "run_proxies", "run_target"]
 class ModelRunner(Protocol):
     """Runs one model on some tasks, reporting each result as it exists; raises ``ModelRunError`` on failure."""
 
-    def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict,
+    def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, fingerprints: dict,
             on_result: Callable[[TaskRun], None]) -> None: ...
 
 
@@ -31,8 +31,10 @@ class LmEvalRunner:
     cache: Any = None
     task_manager: Any = None
 
-    def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, on_result) -> None:
-        context = RunContext(settings, cache=self.cache, task_manager=self.task_manager, languages=languages)
+    def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, fingerprints: dict,
+            on_result) -> None:
+        context = RunContext(settings, cache=self.cache, task_manager=self.task_manager, languages=languages,
+                             fingerprints=fingerprints)
         run_model(spec, tasks, context, on_result=on_result)
 
 
@@ -70,7 +72,7 @@ def run_proxies(plan: Plan, runner: ModelRunner, log: RunLog) -> None:
                 log.tick()
             try:
                 runner.run(proxy, {n: plan.tasks[n] for n in family_plan.tasks}, plan.settings,
-                           languages=plan.language_pairs, on_result=record)
+                           languages=plan.language_pairs, fingerprints=plan.fingerprints, on_result=record)
             except ModelRunError as error:
                 log.failures.append({"model": proxy.name, "role": "proxy", "error": str(error)})
                 log.tick(sum((proxy.name, n) not in log.runs for n in family_plan.tasks))
@@ -89,7 +91,8 @@ def run_target(plan: Plan, family_plan: FamilyPlan, names: list[str], runner: Mo
         out[run.task] = metric_value(run, key)
         log.tick()
     try:
-        runner.run(spec, {n: plan.tasks[n] for n in names}, settings, languages=plan.language_pairs, on_result=record)
+        runner.run(spec, {n: plan.tasks[n] for n in names}, settings, languages=plan.language_pairs,
+                   fingerprints=plan.fingerprints, on_result=record)
     except ModelRunError as error:
         log.failures.append({"model": request.target, "role": "target", "error": str(error)})
         log.tick(len(names) - len(out))

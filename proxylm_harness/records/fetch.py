@@ -8,6 +8,7 @@ altered download is refused and nothing half-written is kept.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -81,7 +82,7 @@ def _download(url: str, path: Path, expected: RecordFile, timeout: float) -> Non
                 "nothing was kept", path=path, hint="run `proxylm-harness records fetch` again")
         fix_mode(tmp)
         os.replace(tmp, path)
-    except (OSError, urllib.error.URLError) as error:
+    except (OSError, urllib.error.URLError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
         raise RecordsError(f"cannot download {url} ({reason}); nothing was kept", path=path,
                            hint="check the network, or pass --records with local copies of the files") from None

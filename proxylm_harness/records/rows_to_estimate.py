@@ -1,9 +1,14 @@
-"""Rows to estimate, read from a CSV: a ProxyLM record file, or a plain table named by the feature spec's columns."""
+"""Rows to estimate, read from a CSV: a ProxyLM record file, or a plain table named by the feature spec's columns.
+
+Plain tables are read in chunks (``iter_rows``), so a million rows never sit in memory at once; every row keeps
+the physical line of the file it came from, so that errors and outputs name it.
+"""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -12,60 +17,125 @@ from ..languages.codes import UnknownLanguageError, language_key
 from .layouts import LAYOUTS
 from .reader import load_records
 
-__all__ = ["InputError", "read_rows"]
+__all__ = ["InputError", "iter_rows", "read_rows"]
+
+LANGUAGE_COLUMNS = ("source_lang", "target_lang")
+CHUNK_ROWS = 50_000
 
 
 class InputError(ValueError):
     """A rows file that cannot be read; the message names the file, line and column."""
 
 
-def _header(path: Path) -> list[str]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return [c.strip() for c in next(csv.reader(handle), [])]
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the file ({error}). Hint: pass a UTF-8 CSV file.") from None
-
-
 def read_rows(path, spec: FeatureSpec) -> pd.DataFrame:
-    """Rows for :func:`proxylm_harness.features.build_features` under ``spec``.
+    """Every row of ``path`` for :func:`proxylm_harness.features.build_features` under ``spec`` (see ``iter_rows``)."""
+    chunks = list(iter_rows(path, spec))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks)
+
+
+def iter_rows(path, spec: FeatureSpec, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The rows of ``path`` in chunks, each indexed by the rows' physical line numbers (header = 1).
 
     A file whose header is a ProxyLM record layout is read with the records importer (its rows for
-    ``spec.metric``); any other CSV must name its columns as the spec does (``source_lang``,
-    ``target_lang``, the proxies such as ``small100_ft``, the dataset features, ...). The index is
-    the 1-based line number, so errors point at the line.
+    ``spec.metric``, one chunk); any other CSV must name its columns as the spec does (``source_lang``,
+    ``target_lang``, the proxies such as ``small100_ft``, the dataset features, ...). Cells are read as text,
+    never as missing values: an empty language code is an error, and ``NA`` is the ISO code it is.
+    A row with more or fewer fields than the header is refused, naming its line.
     """
     path = Path(path)
-    header = _header(path)
-    if not header:
-        raise InputError(f"{path}: the file is empty. Hint: the first line names the columns.")
+    handle = _open(path)
+    with handle:
+        reader = csv.reader(handle)
+        lines = _lines(reader, path)
+        header = next(lines, (None, None))[1]
+        if header is None:
+            raise InputError(f"{path}: the file is empty. Hint: the first line names the columns.")
+        header = [c.strip() for c in header]
+        if _is_record_file(header):
+            yield _record_rows(path, spec)
+            return
+        yielded = False
+        chunk: list = []
+        for line, cells in lines:
+            if len(cells) != len(header):
+                raise InputError(
+                    f"{path}, line {line}: the row has {len(cells)} fields but the header has {len(header)}. Hint: "
+                    "look for a missing or extra comma, or an unquoted comma in a value.")
+            chunk.append((line, cells))
+            if len(chunk) == chunk_rows:
+                yield _frame(path, header, chunk)
+                yielded, chunk = True, []
+        if chunk or not yielded:
+            if not chunk:
+                raise InputError(f"{path}: the file has a header but no rows.")
+            yield _frame(path, header, chunk)
+
+
+def _open(path: Path):
+    try:
+        return open(path, newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file ({error.strerror or error}). Hint: pass a UTF-8 CSV "
+                         "file.") from None
+
+
+def _lines(reader, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(physical line where the record starts, cells) of every non-blank record."""
+    previous = 0
+    try:
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if record and not (len(record) == 1 and not record[0].strip()):
+                yield start, record
+    except csv.Error as error:
+        raise InputError(f"{path}, line {reader.line_num}: malformed CSV ({error}). Hint: check the quoting on "
+                         "that line.") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}, near line {previous + 1}: not UTF-8 (byte 0x{error.object[error.start]:02x}). "
+                         "Hint: re-save the file as UTF-8.") from None
+
+
+def _is_record_file(header: list[str]) -> bool:
     # A header with most of a record layout's score columns is a record file (perhaps a damaged one: then
     # the records importer names what is missing or extra).
-    if any(len(set(header) & set(layout.score_columns)) >= 0.5 * len(layout.score_columns) for layout in LAYOUTS.values()):
-        records = load_records(path)
-        dataset = records.datasets()[0]
-        if spec.metric not in records.metrics(dataset):
-            raise InputError(f"{path}: this {dataset!r} record file has no {spec.metric!r} scores "
-                             f"(it has {records.metrics(dataset)}).")
-        rows = records.wide(dataset, spec.metric)
-        rows.index = rows.index + 2
-        return rows
-    try:
-        rows = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: not a readable CSV ({error}).") from None
-    if rows.empty:
-        raise InputError(f"{path}: the file has a header but no rows.")
-    rows.index = pd.RangeIndex(2, len(rows) + 2)
-    for column in ("source_lang", "target_lang"):
-        if column in rows.columns:
-            rows[column] = [_key(path, line, column, code) for line, code in rows[column].items()]
+    return any(len(set(header) & set(layout.score_columns)) >= 0.5 * len(layout.score_columns)
+               for layout in LAYOUTS.values())
+
+
+def _record_rows(path: Path, spec: FeatureSpec) -> pd.DataFrame:
+    records = load_records(path)
+    dataset = records.datasets()[0]
+    if spec.metric not in records.metrics(dataset):
+        raise InputError(f"{path}: this {dataset!r} record file has no {spec.metric!r} scores "
+                         f"(it has {records.metrics(dataset)}).")
+    rows = records.wide(dataset, spec.metric)
+    rows.index = rows.index + 2
     return rows
 
 
-def _key(path, line, column, code) -> str:
-    try:
-        return language_key(str(code))
-    except UnknownLanguageError as error:
-        raise InputError(f"{path}, line {line}, column {column!r}: {error}") from None
+def _frame(path: Path, header: list[str], chunk: list) -> pd.DataFrame:
+    lines = [line for line, _ in chunk]
+    rows = pd.DataFrame([[cell.strip() for cell in cells] for _, cells in chunk], columns=header, index=lines,
+                        dtype=object)
+    if rows.columns.duplicated().any():
+        duplicated = rows.columns[rows.columns.duplicated()][0]
+        raise InputError(f"{path}, line 1, column {duplicated!r}: the column appears twice in the header. Hint: "
+                         "remove or rename one of them.")
+    for column in LANGUAGE_COLUMNS:
+        if column in rows.columns:
+            rows[column] = _language_keys(path, column, rows[column])
+    return rows
 
+
+def _language_keys(path: Path, column: str, codes: pd.Series) -> list[str]:
+    keys = {}
+    for line, code in codes.items():
+        if code not in keys:
+            if not code:
+                raise InputError(f"{path}, line {line}, column {column!r}: the language code is empty. Hint: give "
+                                 "an ISO 639-1/639-3 code, a locale or a FLORES-200 code on every row.")
+            try:
+                keys[code] = language_key(code)
+            except UnknownLanguageError as error:
+                raise InputError(f"{path}, line {line}, column {column!r}: {error}") from None
+    return [keys[code] for code in codes]

@@ -44,7 +44,8 @@ class StandInRunner:
         self.fail = fail or {}  # model name -> number of tasks it finishes before failing
         self.calls = []  # (model name, pretrained, [tasks], extra model args)
 
-    def run(self, spec, tasks, settings, *, languages, on_result):
+    def run(self, spec, tasks, settings, *, languages, fingerprints, on_result):
+        assert set(fingerprints) >= set(tasks)
         self.calls.append((spec.name, spec.pretrained, list(tasks), dict(settings.extra_model_args)))
         for i, (name, task) in enumerate(tasks.items()):
             if i == self.fail.get(spec.name, -1):
