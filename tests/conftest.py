@@ -7,6 +7,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RECORDS_DIR = Path(os.environ.get("PROXYLM_RECORDS", REPO_ROOT.parent / "shared" / "data" / "proxylm"))
+#: The 70 lm-eval results files (0.3-era format) of 14 models that the records store and completion are tested on.
+LMEVAL_RESULTS_DIR = REPO_ROOT.parent / "shared" / "data" / "lm-eval-results"
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +18,15 @@ def records_dir() -> Path:
             pytest.fail(f"ProxyLM record files not found in {RECORDS_DIR}; CI needs ../shared beside the clone")
         pytest.skip(f"ProxyLM record files not found in {RECORDS_DIR}; set PROXYLM_RECORDS")
     return RECORDS_DIR
+
+
+@pytest.fixture(scope="session")
+def lm_eval_results_dir() -> Path:
+    if not (LMEVAL_RESULTS_DIR / "bloom").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"lm-eval results files not found in {LMEVAL_RESULTS_DIR}; CI needs ../shared beside the clone")
+        pytest.skip(f"lm-eval results files not found in {LMEVAL_RESULTS_DIR}")
+    return LMEVAL_RESULTS_DIR
 
 
 def console_script(name: str) -> str:

@@ -18,7 +18,8 @@ from ._arguments import coverage  # noqa: E402
 __all__ = ["ProxyEvalCLI", "main"]
 
 #: argparse destinations of the flags this command adds; removed before lm-eval sees the arguments.
-OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage", "records", "plot",
+OWN = ("target_model", "target_model_args", "proxies", "predictor", "alongside", "measure", "coverage", "records", "metric",
+       "plot",
        "proxy_cache_dir", "no_proxy_cache", "clear_proxy_cache", "proxy_backend")
 
 
@@ -47,9 +48,13 @@ class ProxyEvalCLI(HarnessCLI):
                           help="run the target on the K most informative tasks per family, fit a predictor on them, "
                                "estimate the rest")
         group.add_argument("--coverage", type=coverage, default=None, help="interval coverage in (0, 1) (default: 0.9)")
-        group.add_argument("--records", default=None,
-                           help="ProxyLM records whose rows of the same setting join --measure's training rows "
-                                "(default: $PROXYLM_RECORDS, else ../shared/data/proxylm where it exists)")
+        group.add_argument("--records", action="extend", nargs="+", default=None, metavar="PATH",
+                           help="a records store file (runs are kept there; default $PROXYLM_RECORDS_DB or "
+                                "~/.cache/proxylm-harness/records.sqlite3), and ProxyLM record files whose rows of "
+                                "the same setting join a fit (default: $PROXYLM_RECORDS, else ../shared/data/proxylm)")
+        group.add_argument("--metric", default=None, metavar="NAME",
+                           help="the lm-eval metric to estimate, one of the tasks' metric_list (default: the task "
+                                "family's, else the tasks' first)")
         group.add_argument("--plot", default=None, metavar="PNG",
                            help="plot of the estimates per task, with intervals and measured scores")
         group.add_argument("--proxy_cache_dir", "--proxy-cache-dir", dest="proxy_cache_dir", default=None,
@@ -102,7 +107,7 @@ def _run(args, own) -> int:
     from ..estimators.artifacts import ArtifactError
     from ..lm_eval_bridge.model_runs import RunSettings
     from ..lm_eval_bridge.proxies import ProxyError, parse_proxies
-    from ..lm_eval_bridge.run_cache import CacheError, ResultCache
+    from ..records.layouts import RecordsError
     from ..pipeline.api import DEFAULT_SEED, make_mode, run_pipeline, task_manager_for
     from ..pipeline.report import ResultsNotWrittenError, output_problem, results_dict, write_results
     from ..pipeline.request import EstimationError, Request
@@ -127,20 +132,19 @@ def _run(args, own) -> int:
         request = Request(
             tasks=names, target=own["target_model"], target_model_args=_model_args(own["target_model_args"]),
             proxies=parse_proxies(own["proxies"]), predictor=own["predictor"], coverage=own["coverage"],
-            records=own["records"] or _paths.default_records(),
+            records=tuple(p for p in own["records"] or () if not _is_store(p)) or (_paths.default_records(),),
+            metric=own["metric"],
         )
         seed = tuple(cfg.seed) if cfg.seed else DEFAULT_SEED
         settings = RunSettings(num_fewshot=cfg.num_fewshot, limit=cfg.limit, batch_size=cfg.batch_size,
                                device=cfg.device, seed=seed, gen_kwargs=cfg.gen_kwargs,
                                backend=own["proxy_backend"])
-        cache = None
-        if not own["no_proxy_cache"]:
-            cache = ResultCache(own["proxy_cache_dir"])
-            if own["clear_proxy_cache"]:
-                print(f"cleared {cache.clear()} cached proxy results from {cache.path}", file=sys.stderr)
+        cache = None if own["no_proxy_cache"] else _store(own)
+        if cache is not None and own["clear_proxy_cache"]:
+            print(f"cleared {cache.clear()} cached runs from {cache.path}", file=sys.stderr)
         report = run_pipeline(request, mode, task_manager=manager, settings=settings, cache=cache,
                               progress_factory=_progress)
-    except (EstimationError, ProxyError, ArtifactError, CacheError, json.JSONDecodeError) as error:
+    except (EstimationError, ProxyError, ArtifactError, RecordsError, json.JSONDecodeError) as error:
         return _error(str(error))
     results = results_dict(report)
     if cfg.output_path:
@@ -159,6 +163,33 @@ def _run(args, own) -> int:
         plot_task_estimates(results["proxylm"]["tasks"], own["plot"], title=f"{request.target} ({report.mode})")
     _print_summary(report, results)
     return 1 if report.failures else 0
+
+
+def _store(own):
+    """The records store runs go to: a store file among --records, else --proxy_cache_dir's, else the default."""
+    from pathlib import Path
+
+    from ..records.layouts import RecordsError
+    from ..records.store import STORE_FILE, RecordsStore
+
+    stores = [p for p in own["records"] or () if _is_store(p)]
+    if len(stores) > 1:
+        raise RecordsError(f"--records names {len(stores)} store files ({', '.join(stores)}); runs go to one",
+                           hint="name one store, and results files or record files besides")
+    if stores:
+        return RecordsStore(stores[0])
+    return RecordsStore(Path(own["proxy_cache_dir"]) / STORE_FILE if own["proxy_cache_dir"] else None)
+
+
+def _is_store(path) -> bool:
+    """A SQLite file (or a path ending .sqlite3 / .db, to be made)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_file():
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    return path.suffix in (".sqlite3", ".sqlite", ".db")
 
 
 def _print_summary(report, results) -> None:

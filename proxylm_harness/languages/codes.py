@@ -96,10 +96,10 @@ _EXTRA_CODES = frozenset({"btk"})
 # Default script of languages commonly written in more than one; a script tag other than the default
 # is kept by ``language_key``. For languages not listed here a script tag is dropped.
 _DEFAULT_SCRIPT = {
-    "ace": "Latn", "ara": "Arab", "aze": "Latn", "bjn": "Latn", "bos": "Latn", "ckb": "Arab",
+    "ace": "Latn", "ara": "Arab", "aze": "Latn", "ben": "Beng", "bjn": "Latn", "bos": "Latn", "ckb": "Arab",
     "hau": "Latn", "hin": "Deva", "jav": "Latn", "kas": "Arab", "kau": "Latn", "kaz": "Cyrl",
-    "kir": "Cyrl", "kur": "Latn", "min": "Latn", "mni": "Beng", "mon": "Cyrl", "msa": "Latn",
-    "pan": "Guru", "san": "Deva", "sat": "Olck", "snd": "Arab", "som": "Latn", "srp": "Cyrl",
+    "kir": "Cyrl", "kur": "Latn", "min": "Latn", "mni": "Beng", "mon": "Cyrl", "msa": "Latn", "nep": "Deva",
+    "pan": "Guru", "san": "Deva", "sat": "Olck", "sin": "Sinh", "snd": "Arab", "som": "Latn", "srp": "Cyrl",
     "taq": "Latn", "tat": "Cyrl", "tgk": "Cyrl", "tuk": "Latn", "tzm": "Tfng", "urd": "Arab",
     "uzb": "Latn", "yid": "Hebr", "yue": "Hant", "zho": "Hans",
 }

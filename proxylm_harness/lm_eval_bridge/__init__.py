@@ -1,5 +1,5 @@
 """Everything that touches lm-eval: task metadata, task data loaders and metrics, the seq2seq model, the proxy
-registry, running models through lm-eval, and the run cache.
+registry, running models through lm-eval, and the key of a run (the runs are kept in the records store).
 
 Nothing here imports lm-eval until it is used. To add a proxy, ``PROXIES.register(name, ModelSpec(...))`` in
 ``proxies`` (or pass ``--proxies NAME=PATH``); to add a task family's loader or metric, write it in ``task_data``
@@ -21,5 +21,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
                 "target_record_name"],
     "model_runs": ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "lm_eval_model", "model_revision",
                    "run_model", "task_fingerprint"],
-    "run_cache": ["CacheKey", "CacheWarning", "ResultCache", "config_hash"],
+    "run_cache": ["CacheKey", "config_hash"],
 })

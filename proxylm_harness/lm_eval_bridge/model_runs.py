@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .proxies import ModelSpec
-from .run_cache import CacheKey, ResultCache, config_hash
+from .run_cache import CacheKey, config_hash
 from .seq2seq_model import SEQ2SEQ_MODEL
 
 __all__ = ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "lm_eval_model", "model_revision", "run_model",
@@ -50,7 +50,7 @@ class RunContext:
     take language tokens each task's ``(source, target)`` languages, and the tasks' fingerprints."""
 
     settings: RunSettings
-    cache: ResultCache | None = None
+    cache: Any = None  # the records store (``get(key)`` / ``put(key, result)``), or None
     task_manager: Any = None
     languages: dict | None = None
     #: ``{task: task_fingerprint(task)}`` taken before any run; the tasks' keys are computed now where missing

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .._registry import Registry
 from ..families import get_family
+from ..known_models import hub_id
 
 __all__ = ["PROXIES", "TARGETS", "ModelSpec", "ProxyError", "default_proxies", "parse_proxies", "target_record_name"]
 
@@ -42,34 +43,31 @@ class ModelSpec:
 #: Proxy models by name; which a task family runs by default is the family's ``proxies`` (``families``).
 PROXIES = Registry("proxy", error=ProxyError)
 for _spec in (
-    ModelSpec("small100", "alirezamsh/small100", "seq2seq", "small100", "small100"),
-    ModelSpec("smollm_135m", "HuggingFaceTB/SmolLM-135M", "causal", None, "smollm_135m"),
-    ModelSpec("smollm_360m", "HuggingFaceTB/SmolLM-360M", "causal", None, "smollm_360m"),
-    ModelSpec("bloomz_560m", "bigscience/bloomz-560m", "causal", None, "bloomz_560m"),
+    ModelSpec("small100", hub_id("small100"), "seq2seq", "small100", "small100"),
+    ModelSpec("smollm_135m", hub_id("smollm_135m"), "causal", None, "smollm_135m"),
+    ModelSpec("smollm_360m", hub_id("smollm_360m"), "causal", None, "smollm_360m"),
+    ModelSpec("bloomz_560m", hub_id("bloomz_560m"), "causal", None, "bloomz_560m"),
 ):
     PROXIES.register(_spec.name, _spec)
 
 #: Target models of ProxyLM's records: record name -> HF id.
-TARGETS = {
-    "m2m100": "facebook/m2m100_1.2B",
-    "nllb": "facebook/nllb-200-1.3B",
-    "aya": "CohereForAI/aya-23-8B",
-    "llama3": "meta-llama/Meta-Llama-3-8B-Instruct",
-}
+TARGETS = {name: hub_id(name) for name in ("m2m100", "nllb", "aya", "llama3")}
 
 
 def target_record_name(target: str) -> str | None:
     """The records' name of a target given as a record name, an HF id or a local folder named like one."""
     lowered = target.lower().rstrip("/")
-    for name, hub_id in TARGETS.items():
-        if lowered in (name, hub_id.lower()) or lowered.endswith("/" + hub_id.lower().split("/")[-1]):
+    for name, hub in TARGETS.items():
+        if lowered in (name, hub.lower()) or lowered.endswith("/" + hub.lower().split("/")[-1]):
             return name
     return None
 
 
-def default_proxies(family: str) -> list[ModelSpec]:
-    """The proxies a task family runs by default (SMaLL-100 for translation; SmolLM and BLOOMZ otherwise)."""
-    return [PROXIES[name] for name in get_family(family).proxies]
+def default_proxies(family) -> list[ModelSpec]:
+    """The proxies a task family (a ``TaskFamily`` or a registered family's name) runs by default: SMaLL-100 for
+    translation; SmolLM-135M/360M and BLOOMZ-560M otherwise."""
+    family = get_family(family) if isinstance(family, str) else family
+    return [PROXIES[name] for name in family.proxies]
 
 
 def _architecture_of(folder: Path) -> str:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _paths
-from ..families import family_names
 from ..languages.codes import UnknownLanguageError, language_key
+from ..languages.task_map import resolve
 
 __all__ = [
     "METADATA_KEY",
@@ -117,16 +117,21 @@ def _block_hint(task: str, metadata: Mapping | None) -> str:
 def task_languages(task: Any, task_manager: Any = None) -> TaskLanguages:
     """The languages of ``task``: an lm-eval task object, a task config mapping, or a task name.
 
-    A name is looked up in ``task_manager`` (an ``lm_eval.tasks.TaskManager``; default: the shipped
-    ``tasks/`` folder only) without loading the task's data; the manager's runtime metadata is merged as
-    lm-eval merges it. Raises ``TaskMetadataError`` when the block is missing or holds an unknown code.
+    In order of precedence: the task's own ``metadata.proxylm`` block (ours and users'), then the shipped map of
+    lm-eval's multilingual families (``languages.task_map``), then a ``TaskMetadataError`` with the block to paste.
+    A name is looked up in ``task_manager`` (an ``lm_eval.tasks.TaskManager``; default: the shipped ``tasks/``
+    folder only) without loading the task's data; the manager's runtime metadata is merged as lm-eval merges it.
     """
     name, metadata = _name_and_metadata(task, task_manager)
     block = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
     if block is None:
+        entry = _from_task_map(name)
+        if entry is not None:
+            return entry
         raise TaskMetadataError(
-            f"Task {name!r} has no language metadata (metadata.{METADATA_KEY}), so proxylm-harness cannot tell "
-            f"which languages it tests. {_block_hint(name, metadata)}"
+            f"Task {name!r} has no language metadata (metadata.{METADATA_KEY}) and is not in the shipped map of "
+            f"lm-eval's multilingual tasks, so proxylm-harness cannot tell which languages it tests. "
+            f"{_block_hint(name, metadata)}"
         )
     if not isinstance(block, Mapping):
         raise TaskMetadataError(
@@ -139,12 +144,6 @@ def task_languages(task: Any, task_manager: Any = None) -> TaskLanguages:
             f"metadata.{METADATA_KEY} of task {name!r} lacks {', '.join(missing)} (each a non-empty string). "
             f"{_block_hint(name, metadata)}"
         )
-    family = block["family"].strip()
-    if family not in family_names():
-        raise TaskMetadataError(
-            f"metadata.{METADATA_KEY}.family of task {name!r} must be a str among {family_names()}. "
-            f"Got {family!r} instead."
-        )
     keys = {}
     for side in ("source_lang", "target_lang"):
         try:
@@ -153,13 +152,24 @@ def task_languages(task: Any, task_manager: Any = None) -> TaskLanguages:
             raise TaskMetadataError(f"metadata.{METADATA_KEY}.{side} of task {name!r}: {err}") from err
     return TaskLanguages(
         task=name,
-        family=family,
+        family=block["family"].strip(),
         source_lang=keys["source_lang"],
         target_lang=keys["target_lang"],
         dataset=block["dataset"].strip(),
         raw_source_lang=block["source_lang"],
         raw_target_lang=block["target_lang"],
     )
+
+
+def _from_task_map(name: str) -> TaskLanguages | None:
+    try:
+        entry = resolve(name)
+    except UnknownLanguageError as err:
+        raise TaskMetadataError(f"Task {name!r}, in the shipped map of lm-eval's multilingual tasks: {err}") from err
+    if entry is None:
+        return None
+    return TaskLanguages(task=name, family=entry.family, source_lang=entry.source_lang, target_lang=entry.target_lang,
+                         dataset=entry.dataset, raw_source_lang=entry.source_lang, raw_target_lang=entry.target_lang)
 
 
 def _name_and_metadata(task: Any, task_manager: Any) -> tuple[str, Any]:

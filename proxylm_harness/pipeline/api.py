@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import _paths
@@ -66,7 +67,7 @@ def run_pipeline(request: Request, mode: Mode, *, task_manager, settings: RunSet
 
 
 def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, alongside: bool = False,
-             predictor: str = "auto", coverage: float | None = None, records: str | None = None,
+             predictor: str = "auto", coverage: float | None = None, records=None, metric: str | None = None,
              target_model_args: dict | None = None, cache_dir=None, use_cache: bool = True,
              proxy_backend: str = "auto", **lm_eval_kwargs: Any) -> dict:
     """Estimate ``target``'s lm-eval scores on ``tasks`` from proxy models; returns lm-eval's results dict.
@@ -79,7 +80,7 @@ def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, al
     ``output_path`` (also write the results file there, as lm-eval does).
     """
     from ..lm_eval_bridge.proxies import parse_proxies
-    from ..lm_eval_bridge.run_cache import ResultCache
+    from ..records.store import STORE_FILE, RecordsStore
     from .report import output_problem, results_dict, write_results
 
     unknown = sorted(set(lm_eval_kwargs) - set(_LM_EVAL_KWARGS))
@@ -92,7 +93,7 @@ def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, al
         proxies = ",".join(proxies)
     request = Request(tasks=names, target=target, target_model_args=dict(target_model_args or {}),
                       proxies=parse_proxies(proxies), predictor=predictor, coverage=coverage,
-                      records=records or _paths.default_records())
+                      records=records or (_paths.default_records(),), metric=metric)
     kw = lm_eval_kwargs
     seed = tuple(kw.get(k, default) for k, default in zip(
         ("random_seed", "numpy_random_seed", "torch_random_seed", "fewshot_random_seed"), DEFAULT_SEED))
@@ -101,7 +102,7 @@ def estimate(target: str, tasks, *, proxies=None, measure: int | None = None, al
     if kw.get("output_path") and output_problem(kw["output_path"]):
         raise EstimationError(output_problem(kw["output_path"]))
     manager = task_manager_for(names, kw.get("include_path"), kw.get("metadata"))
-    cache = ResultCache(cache_dir) if use_cache else None
+    cache = (RecordsStore(Path(cache_dir) / STORE_FILE if cache_dir else None) if use_cache else None)
     report = run_pipeline(request, mode, task_manager=manager, settings=settings, cache=cache)
     results = results_dict(report)
     if kw.get("output_path"):

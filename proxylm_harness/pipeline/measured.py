@@ -58,10 +58,11 @@ def records_rows(records_path, target: str, family: TaskFamily, proxy_columns) -
     from ..records.regression_problems import make_problem
 
     record_target, setting = target_record_name(target), family.zero_shot_records
-    if records_path is None or record_target is None or setting is None or not Path(records_path).exists():
+    paths = list(records_path or ())
+    if not paths or record_target is None or setting is None or not all(Path(p).exists() for p in paths):
         return None
     try:
-        records = load_records(records_path)
+        records = load_records(paths)
         problem = make_problem(records, setting.dataset, record_target, setting.metric, target_setting="noft",
                                proxies=tuple(proxy_columns), dataset_features=False, typology_source="urielplus",
                                keys=())

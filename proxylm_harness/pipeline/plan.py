@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..families import TaskFamily, get_family
+from ..families import TaskFamily, family_for
 from ..lm_eval_bridge.model_runs import RunSettings, task_fingerprint
 from ..lm_eval_bridge.proxies import ModelSpec, default_proxies
 from ..lm_eval_bridge.task_metadata import TaskLanguages, TaskMetadataError, leaf_task_names, task_languages
 from .predictors import FittedPredictor, check_predictor, predictor_for
 from .request import EstimationError, Request
 
-__all__ = ["FamilyPlan", "Plan", "make_plan"]
+__all__ = ["FamilyPlan", "Plan", "load_documents", "make_plan"]
 
 
 @dataclass
@@ -50,7 +50,8 @@ class Plan:
 
 
 def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Plan:
-    """Resolve and check the request; ``mode`` says whether a predictor is chosen now or fitted later."""
+    """Resolve and check the request (no data, no model): tasks, languages, families, proxies, predictors; ``mode``
+    says whether a predictor is chosen now or fitted later. ``load_documents`` then loads the tasks."""
     leaves, groups = _resolve_tasks(request.tasks, task_manager)
     languages = _languages(leaves, task_manager)
     by_family: dict[str, list[str]] = {}
@@ -58,9 +59,12 @@ def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Pl
         by_family.setdefault(languages[name].family, []).append(name)
     families = {}
     for name, tasks in by_family.items():
-        family = get_family(name)
+        try:
+            family = family_for(name, _task_metrics(tasks[0], task_manager), request.metric)
+        except ValueError as error:
+            raise EstimationError(str(error)) from None
         if mode.fits_own_predictor:
-            plan = FamilyPlan(family, tasks, request.proxies or default_proxies(name))
+            plan = FamilyPlan(family, tasks, request.proxies or default_proxies(family))
         else:
             artifact = predictor_for(request, family, settings.num_fewshot)
             proxies = check_predictor(artifact, family, settings.num_fewshot, request.proxies)
@@ -69,8 +73,15 @@ def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Pl
             raise EstimationError(f"No proxies for {name} tasks. Hint: name some with --proxies.")
         mode.check(plan)
         families[name] = plan
-    plan = Plan(request, settings, languages, groups, families)
-    plan.tasks = _load_tasks(leaves, task_manager)
+    return Plan(request, settings, languages, groups, families)
+
+
+def load_documents(plan: Plan, task_manager) -> None:
+    """Load the tasks' documents into ``plan`` (no model yet), take each task's fingerprint before anything can change
+    it, and refuse a task that lacks the family's metric or has no test documents."""
+    families = plan.families
+    languages = plan.languages
+    plan.tasks = _load_tasks(plan.leaves, task_manager)
     plan.fingerprints = {name: task_fingerprint(task) for name, task in plan.tasks.items()}
     for name, task in plan.tasks.items():
         family = families[languages[name].family].family
@@ -80,7 +91,13 @@ def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Pl
                                   f"{family.lm_eval_metric!r} to its metric_list.")
         if not task.eval_docs:
             raise EstimationError(f"Task {name!r} has no test documents.")
-    return plan
+
+
+def _task_metrics(name: str, task_manager) -> list[str]:
+    """The metrics a task's YAML lists (``metric_list``), read from the index without loading the task."""
+    entry = task_manager.task_index.get(name)
+    config = getattr(entry, "cfg", None) or {}
+    return [m["metric"] for m in config.get("metric_list") or () if isinstance(m, dict) and isinstance(m.get("metric"), str)]
 
 
 def _resolve_tasks(names, task_manager) -> tuple[list[str], dict]:

@@ -73,7 +73,7 @@ def predictor_for(request: Request, family: TaskFamily, num_fewshot):
     shipped = sorted(p.parent.name for p in folder.glob("*/manifest.json")) if folder.is_dir() else []
     raise EstimationError(
         f"No predictor for target {request.target!r} on {family.name} tasks ({family.records_metric}): none in "
-        f"{folder} ({', '.join(shipped) or 'empty'}), and the records store ({request.records or 'not given'}) holds "
+        f"{folder} ({', '.join(shipped) or 'empty'}), and the records store ({', '.join(request.records) or 'not given'}) holds "
         f"no rows of this target produced as lm-eval runs produce them (zero-shot proxies: ProxyLM's records have them "
         "only for M2M100 and NLLB on translation, in spBLEU). "
         "Hint: use --measure K (runs the target on K languages and fits a predictor on them), or pass "
@@ -115,9 +115,9 @@ def _train_from_records(request: Request, family: TaskFamily):
     record_target, setting = target_record_name(request.target), family.zero_shot_records
     if record_target is None or setting is None or setting.metric != family.records_metric:
         return None
-    if not request.records or not Path(request.records).exists():
+    if not request.records or not all(Path(p).exists() for p in request.records):
         return None
-    records = load_records(request.records)
+    records = load_records(list(request.records))
     folder = _paths.trained_predictors_dir() / (
         f"{record_target}-zeroshot-{family.name}-{family.records_metric}-{records.fingerprint()[:12]}")
     if (folder / "manifest.json").is_file():
@@ -131,7 +131,8 @@ def _train_from_records(request: Request, family: TaskFamily):
                                keys=("source_lang", "target_lang"))
     except ValueError:
         return None
-    log.warning("training a zero-shot predictor for %s from %s into %s", record_target, request.records, folder)
+    log.warning("training a zero-shot predictor for %s from %s into %s", record_target, ", ".join(request.records),
+                folder)
     return train_artifact(problem, folder, records_sha256=records.fingerprint(), overwrite=True)
 
 
@@ -147,7 +148,7 @@ def check_predictor(artifact, family: TaskFamily, num_fewshot, proxies) -> list[
     spec: FeatureSpec = artifact.spec
     wanted = proxy_column("", num_fewshot)[1:]
     provenance = artifact.manifest.get("proxies", {})
-    available = {p.record_name: p for p in (proxies or default_proxies(family.name))}
+    available = {p.record_name: p for p in (proxies or default_proxies(family))}
     chosen = []
     for column in spec.proxies:
         info = provenance.get(column, {})

@@ -18,7 +18,7 @@ class Request:
     """One invocation, after lm-eval's own flags were parsed: which tasks, which target, which proxies and predictor.
 
     How the target is used (never, on every task, on K tasks) is the pipeline's ``Mode``, not a field here.
-    ``records`` is the ProxyLM records store whose rows of the same setting join a fit.
+    ``records`` are ProxyLM record files (or folders) whose rows of the same setting join a fit.
     """
 
     tasks: list
@@ -27,9 +27,13 @@ class Request:
     proxies: list[ModelSpec] | None = None
     predictor: str = "auto"
     coverage: float | None = None
-    records: str | None = None
+    records: tuple = ()
+    metric: str | None = None  # lm-eval metric to estimate (default: the family's, else the tasks' first)
 
     def __post_init__(self):  # a bad request fails here, before any model loads
+        if isinstance(self.records, (str, bytes)) or hasattr(self.records, "__fspath__"):
+            object.__setattr__(self, "records", (str(self.records),))
+        object.__setattr__(self, "records", tuple(str(p) for p in self.records or ()))
         if not self.target or not str(self.target).strip():
             raise EstimationError("A target model is required: the model whose scores are wanted (an HF id, a local "
                                   "folder, or a records name such as m2m100).")

@@ -31,6 +31,13 @@ class LmEvalRunner:
     cache: Any = None
     task_manager: Any = None
 
+    def prepare(self, plan: Plan) -> None:
+        """Tell the records store each task's cell (family, dataset, languages), so every run becomes a record."""
+        if hasattr(self.cache, "describe_tasks"):
+            self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
+                                              "source_lang": lang.source_lang, "target_lang": lang.target_lang}
+                                       for name, lang in plan.languages.items()})
+
     def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, fingerprints: dict,
             on_result) -> None:
         context = RunContext(settings, cache=self.cache, task_manager=self.task_manager, languages=languages,

@@ -1,4 +1,5 @@
-"""proxylm-eval as named stages: plan -> run proxies -> choose and run the target cells -> fit and apply -> report.
+"""proxylm-eval as named stages: plan -> load documents -> run proxies -> choose and run the target cells -> fit and
+apply -> report.
 
 ``Pipeline(request, mode, task_manager, settings, runner).run()`` returns an ``EstimationReport``; each stage is a
 method, so a test can stop after any of them.
@@ -13,7 +14,7 @@ from typing import Any, Callable
 from ..lm_eval_bridge.model_runs import RunSettings
 from .estimates import Estimate, apply_predictor, feature_rows
 from .modes import FamilyWork, Mode
-from .plan import Plan, make_plan
+from .plan import Plan, load_documents, make_plan
 from .predictors import FittedPredictor, proxy_column
 from .request import Request
 from .runs import ModelRunner, RunLog, run_proxies, run_target
@@ -55,6 +56,10 @@ class Pipeline:
     def run(self) -> EstimationReport:
         clock = time.perf_counter()
         plan = self.plan()
+        self.load_documents(plan)
+        prepare = getattr(self.runner, "prepare", None)
+        if prepare is not None:
+            prepare(plan)
         self.timings["tasks_s"] = time.perf_counter() - clock
         log = self._log(plan)
         clock = time.perf_counter()
@@ -74,6 +79,10 @@ class Pipeline:
     def plan(self) -> Plan:
         """Tasks, languages, proxies, predictors and every check that needs no model."""
         return make_plan(self.request, self.mode, self.task_manager, self.settings)
+
+    def load_documents(self, plan: Plan) -> None:
+        """The tasks' documents, their fingerprints (the cache keys) and the checks that need them."""
+        load_documents(plan, self.task_manager)
 
     def run_proxies(self, plan: Plan, log: RunLog) -> None:
         run_proxies(plan, self.runner, log)

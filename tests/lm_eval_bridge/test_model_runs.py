@@ -1,80 +1,13 @@
-"""The pieces under proxylm-eval: the result cache, the proxy registry, backends (vLLM checked with a recording
-model), language tokens of the seq2seq model, document features."""
+"""The pieces under proxylm-eval: the proxy registry, backends (vLLM checked with a recording model), language tokens
+of the seq2seq model, document features. (The run cache is the records store: tests/records/test_store.py.)"""
 
 import json
-import multiprocessing
-import sqlite3
-import warnings
 
 import pytest
 import task_fixtures as fx
 
-from proxylm_harness.lm_eval_bridge.run_cache import CacheKey, CacheWarning, ResultCache
 from proxylm_harness.features.documents import document_features
 from proxylm_harness.lm_eval_bridge.proxies import PROXIES, ProxyError, default_proxies, parse_proxies, target_record_name
-
-
-def _key(task="t", **changes):
-    base = dict(model="m", revision="main", model_args="{}", task=task, task_version="1.0", task_hash="h",
-                num_fewshot=None, limit=None, seed="[0]", lm_eval_version="0.4.13")
-    return CacheKey(**{**base, **changes})
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Cache
-# ---------------------------------------------------------------------------------------------------------------
-
-def test_cache_round_trip_and_every_key_field_matters(tmp_path):
-    cache = ResultCache(tmp_path)
-    cache.put(_key(), {"metrics": {"acc,none": 0.5}})
-    assert cache.get(_key()) == {"metrics": {"acc,none": 0.5}}
-    for field, value in [("model", "m2"), ("revision", "abc"), ("model_args", "{1}"), ("task", "u"),
-                         ("task_version", "2.0"), ("task_hash", "h2"), ("num_fewshot", 5), ("limit", 10),
-                         ("seed", "[1]"), ("lm_eval_version", "0.4.14")]:
-        assert cache.get(_key(**{field: value})) is None, field
-    assert len(cache) == 1 and cache.clear() == 1 and len(cache) == 0
-
-
-def _writer(args):
-    directory, worker = args
-    cache = ResultCache(directory)
-    for i in range(40):
-        cache.put(_key(task=f"w{worker}-{i}"), {"metrics": {"i": i}})
-    cache.close()
-    return worker
-
-
-def test_two_processes_share_a_cache_without_corrupting_it(tmp_path):
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        assert sorted(pool.map(_writer, [(str(tmp_path), 0), (str(tmp_path), 1)])) == [0, 1]
-    cache = ResultCache(tmp_path)
-    assert len(cache) == 80
-    assert cache.get(_key(task="w1-39")) == {"metrics": {"i": 39}}
-    with sqlite3.connect(cache.path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-def test_corrupted_cache_file_is_set_aside_with_a_warning(tmp_path):
-    path = tmp_path / "proxy-results.sqlite3"
-    path.write_bytes(b"garbage" * 1000)
-    cache = ResultCache(tmp_path)
-    with pytest.warns(CacheWarning, match="unreadable"):
-        assert cache.get(_key()) is None
-    assert list(tmp_path.glob("proxy-results.sqlite3.corrupt-*"))
-    cache.put(_key(), {"metrics": {}})
-    assert ResultCache(tmp_path).get(_key()) == {"metrics": {}}
-
-
-def test_cache_of_another_schema_version_is_set_aside(tmp_path):
-    cache = ResultCache(tmp_path)
-    cache.put(_key(), {"metrics": {}})
-    cache.close()
-    with sqlite3.connect(tmp_path / "proxy-results.sqlite3") as connection:
-        connection.execute("UPDATE meta SET value = '999' WHERE name = 'schema'")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert ResultCache(tmp_path).get(_key()) is None
-    assert any(issubclass(w.category, CacheWarning) for w in caught)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -160,6 +93,7 @@ def test_vllm_path_gives_lm_eval_the_right_arguments(monkeypatch, intent_tasks, 
 
     from proxylm_harness.lm_eval_bridge import model_runs as proxy_runs
     from proxylm_harness.lm_eval_bridge.model_runs import RunContext, RunSettings, run_model
+    from proxylm_harness.records.store import RecordsStore
 
     calls = {}
 
@@ -186,7 +120,8 @@ def test_vllm_path_gives_lm_eval_the_right_arguments(monkeypatch, intent_tasks, 
     monkeypatch.setattr(registry, "get_model", lambda name: RecordingVLLM if name == "vllm" else real_get_model(name))
     manager, tasks = intent_tasks
     runs = run_model(PROXIES["smollm_135m"], tasks, RunContext(RunSettings(batch_size="auto", device="cuda"),
-                                                               cache=ResultCache(tmp_path), task_manager=manager))
+                                                               cache=RecordsStore(tmp_path / "r.sqlite3"),
+                                                               task_manager=manager))
     assert calls["args"] == {"pretrained": "HuggingFaceTB/SmolLM-135M", "revision": "main", "dtype": "auto",
                              "gpu_memory_utilization": 0.8}
     assert calls["additional"] == {"batch_size": "auto", "device": "cuda"}

@@ -107,7 +107,7 @@ def test_train_into_an_existing_folder_is_refused_before_training(tmp_path, reco
 
 # -- item 13: --records repeated -----------------------------------------------------------------------------------
 def test_repeated_records_flags_take_every_file(records_dir):
-    result = _cli("records", "--records", records_dir / "intent_experiments.csv", "--records",
+    result = _cli("records", "problems", "--records", records_dir / "intent_experiments.csv", "--records",
                   records_dir / "nusa_experiments.csv")
     assert result.returncode == 0, result.stderr
     assert "massive_intent: 2601 units" in result.stdout and "nusa: 224 units" in result.stdout

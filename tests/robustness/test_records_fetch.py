@@ -87,7 +87,7 @@ def test_the_command_fetches_and_records_default_to_the_fetched_files(server, tm
     assert (tmp_path / "cache" / "records" / "proxylm" / "intent_experiments.csv").is_file()
     # in a folder without ../shared beside it, --records defaults to the fetched files
     (tmp_path / "work").mkdir()
-    listed = subprocess.run([sys.executable, "-m", "proxylm_harness.cli.harness", "records"], capture_output=True,
+    listed = subprocess.run([sys.executable, "-m", "proxylm_harness.cli.harness", "records", "problems"], capture_output=True,
                             text=True, timeout=300, env=env, cwd=tmp_path / "work", check=False)
     assert listed.returncode == 0, listed.stderr
     assert "massive_intent: 2601 units" in listed.stdout and "mt560: 1954 units" in listed.stdout
