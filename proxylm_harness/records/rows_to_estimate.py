@@ -23,7 +23,7 @@ def _header(path: Path) -> list[str]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             return [c.strip() for c in next(csv.reader(handle), [])]
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise InputError(f"{path}: cannot read the file ({error}). Hint: pass a UTF-8 CSV file.") from None
 
 
@@ -48,7 +48,8 @@ def read_rows(path, spec: FeatureSpec) -> pd.DataFrame:
             raise InputError(f"{path}: this {dataset!r} record file has no {spec.metric!r} scores "
                              f"(it has {records.metrics(dataset)}).")
         rows = records.wide(dataset, spec.metric)
-        rows.index = rows.index + 2
+        # each unit's physical line: blank lines and rows dropped for empty cells leave gaps
+        rows.index = pd.Index(records.wide_sources(dataset, spec.metric)["source_row"].to_numpy())
         return rows
     try:
         rows = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True)
