@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._io import quote
 from ..features.spec import FeatureSpec
 from ..languages.codes import UnknownLanguageError, language_key
 from .layouts import LAYOUTS
@@ -68,5 +69,6 @@ def _key(path, line, column, code) -> str:
     try:
         return language_key(str(code))
     except UnknownLanguageError as error:
-        raise InputError(f"{path}, line {line}, column {column!r}: {error}") from None
+        message = str(error) if len(str(error)) <= 1000 else f"{quote(code)} is not a known language code."
+        raise InputError(f"{path}, line {line}, column {column!r}: {message}") from None
 

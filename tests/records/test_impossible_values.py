@@ -166,3 +166,11 @@ def test_rows_to_estimate_refuses_a_giant_header_cell(tmp_path):
     with pytest.raises(InputError) as error:
         read_rows(path, FeatureSpec("translation", "m2m100_ft", "spBLEU", proxies=("small100_ft",)))
     assert len(str(error.value)) < 500
+
+
+def test_rows_to_estimate_cuts_a_long_language_code(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("source_lang,target_lang,small100_ft\n" + "q" * 100_000 + ",eng,10\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_rows(path, FeatureSpec("translation", "m2m100_ft", "spBLEU", proxies=("small100_ft",)))
+    assert len(str(error.value)) < 500 and "line 2" in str(error.value)
