@@ -14,7 +14,7 @@ import pandas as pd
 from ..features.spec import FeatureSpec
 from ..languages.codes import UnknownLanguageError, language_key
 from .csv_stream import open_records
-from .layouts import LAYOUTS
+from .layouts import LAYOUTS, RecordsError
 from .reader import load_records
 
 __all__ = ["InputError", "iter_rows", "read_rows"]
@@ -43,6 +43,13 @@ def iter_rows(path, spec: FeatureSpec, *, chunk_rows: int = CHUNK_ROWS) -> Itera
     A row with more or fewer fields than the header is refused, naming its line.
     """
     path = Path(path)
+    try:
+        yield from _chunks(path, spec, chunk_rows)
+    except RecordsError as error:  # the CSV reader's own refusals (encoding, quoting, giant cells)
+        raise InputError(str(error)) from None
+
+
+def _chunks(path: Path, spec: FeatureSpec, chunk_rows: int) -> Iterator[pd.DataFrame]:
     with open_records(path) as stream:
         header = stream.header
         if _is_record_file(header):
