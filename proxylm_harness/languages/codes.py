@@ -144,7 +144,7 @@ def known_codes() -> frozenset:
 def _unknown(code: str, part: str) -> UnknownLanguageError:
     close = close_matches(part, sorted(known_codes()), n=5)
     suggestion = f" Closest known codes: {', '.join(close)}." if close else ""
-    return UnknownLanguageError(f"Unknown language code {quote(code)}.{suggestion} {_HINT}")
+    return UnknownLanguageError(f"Unknown language code {quote(code, 60)}.{suggestion} {_HINT}")
 
 
 def _canonical_language(code: str, part: str) -> str:

@@ -10,7 +10,8 @@ to ``layouts.LAYOUTS``; to treat another record dataset, add a ``DatasetSetup`` 
 from .._registry import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "layouts": ["LAYOUTS", "Layout", "RecordsError", "RecordsWarning", "UNIT_KEY", "detect_layout"],
+    "layouts": ["LAYOUTS", "Layout", "RecordsError", "RecordsWarning", "SCORE_RANGES", "SE_RANGE", "UNIT_KEY",
+                "detect_layout", "score_range"],
     "reader": ["load_records"],
     "table": ["Records"],
     "regression_problems": ["DATASETS", "DatasetSetup", "M2M100_UNSEEN", "Problem", "ProblemError", "make_problem",

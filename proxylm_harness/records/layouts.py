@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable, Mapping, Union
 
-__all__ = ["LAYOUTS", "Layout", "RecordsError", "RecordsWarning", "UNIT_KEY", "detect_layout"]
+from .._io import quote
+
+__all__ = ["LAYOUTS", "Layout", "RecordsError", "RecordsWarning", "SCORE_RANGES", "SE_RANGE", "UNIT_KEY",
+           "detect_layout", "score_range"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -20,7 +23,8 @@ class RecordsError(ValueError):
     """A record file (or a combination of records) that cannot be loaded; says where and why.
 
     Attributes ``path``, ``line`` (1-based, header = 1), ``column`` and ``hint`` hold the parts
-    of the message; any of them may be None.
+    of the message; any of them may be None. The column name is quoted cut to 200 characters
+    (``_io.quote``), as is every value the messages quote: a binary file never prints megabytes.
     """
 
     def __init__(self, problem, *, path=None, line=None, column=None, hint=None):
@@ -29,7 +33,7 @@ class RecordsError(ValueError):
         if line is not None:
             where.append(f"line {line}")
         if column is not None:
-            where.append(f"column {column!r}")
+            where.append(f"column {quote(column)}")
         message = (", ".join(where) + ": " if where else "") + problem
         super().__init__(message + (f". Hint: {hint}" if hint else ""))
 
@@ -138,6 +142,26 @@ LAYOUTS: dict[str, Layout] = {
     ),
 }
 
+# The values a score can take, by canonical metric (a record outside is refused). TER has no upper bound in
+# principle (a hypothesis can be far longer than its reference): the real MT560 records reach 2853 (English to
+# Chinese, unsegmented), so its bound only catches garbage such as 1e12.
+SCORE_RANGES: dict[str, tuple[float, float]] = {
+    "spBLEU": (0.0, 100.0), "BLEU": (0.0, 100.0), "chrF2": (0.0, 100.0), "chrF2++": (0.0, 100.0),
+    "accuracy": (0.0, 100.0), "f1": (0.0, 100.0),
+    "TER": (0.0, 100_000.0),
+    "comet": (-3.0, 3.0),
+}
+#: The values a standard error (a ``_se`` column) can take.
+SE_RANGE = (0.0, float("inf"))
+
+
+def score_range(metric: str, kind: str = "score") -> tuple[float, float]:
+    """``(low, high)`` a ``kind`` (``"score"`` or ``"se"``) of ``metric`` must lie in; unbounded for an unknown metric."""
+    if kind == "se":
+        return SE_RANGE
+    return SCORE_RANGES.get(metric, (-float("inf"), float("inf")))
+
+
 UNIT_KEY = ("dataset", "source_lang", "target_lang", "train_dataset", "dataset_size", "test_dataset")
 _ROW_KEY = UNIT_KEY + ("model", "setting", "metric")
 _CORE = (
@@ -199,6 +223,6 @@ def _ordered_columns(layout: Layout) -> list:
 
 
 def _preview(names, limit=6) -> str:
-    shown = ", ".join(repr(n) for n in names[:limit])
+    shown = ", ".join(quote(n) for n in names[:limit])
     return f"[{shown}{', ...' if len(names) > limit else ''}]"
 

@@ -6,7 +6,6 @@ the physical line of the file it came from, so that errors and outputs name it.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Iterator
 
@@ -14,13 +13,14 @@ import pandas as pd
 
 from ..features.spec import FeatureSpec
 from ..languages.codes import UnknownLanguageError, language_key
-from .layouts import LAYOUTS
+from .csv_stream import open_records
+from .layouts import LAYOUTS, RecordsError
 from .reader import load_records
 
 __all__ = ["InputError", "iter_rows", "read_rows"]
 
 LANGUAGE_COLUMNS = ("source_lang", "target_lang")
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 50_000  # rows estimated at a time
 
 
 class InputError(ValueError):
@@ -43,56 +43,29 @@ def iter_rows(path, spec: FeatureSpec, *, chunk_rows: int = CHUNK_ROWS) -> Itera
     A row with more or fewer fields than the header is refused, naming its line.
     """
     path = Path(path)
-    handle = _open(path)
-    with handle:
-        reader = csv.reader(handle)
-        lines = _lines(reader, path)
-        header = next(lines, (None, None))[1]
-        if header is None:
-            raise InputError(f"{path}: the file is empty. Hint: the first line names the columns.")
-        header = [c.strip() for c in header]
+    try:
+        yield from _chunks(path, spec, chunk_rows)
+    except RecordsError as error:  # the CSV reader's own refusals (encoding, quoting, giant cells)
+        raise InputError(str(error)) from None
+
+
+def _chunks(path: Path, spec: FeatureSpec, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    with open_records(path) as stream:
+        header = stream.header
         if _is_record_file(header):
             yield _record_rows(path, spec)
             return
         yielded = False
-        chunk: list = []
-        for line, cells in lines:
-            if len(cells) != len(header):
-                raise InputError(
-                    f"{path}, line {line}: the row has {len(cells)} fields but the header has {len(header)}. Hint: "
-                    "look for a missing or extra comma, or an unquoted comma in a value.")
-            chunk.append((line, cells))
-            if len(chunk) == chunk_rows:
-                yield _frame(path, header, chunk)
-                yielded, chunk = True, []
-        if chunk or not yielded:
-            if not chunk:
-                raise InputError(f"{path}: the file has a header but no rows.")
-            yield _frame(path, header, chunk)
-
-
-def _open(path: Path):
-    try:
-        return open(path, newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the file ({error.strerror or error}). Hint: pass a UTF-8 CSV "
-                         "file.") from None
-
-
-def _lines(reader, path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(physical line where the record starts, cells) of every non-blank record."""
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if record and not (len(record) == 1 and not record[0].strip()):
-                yield start, record
-    except csv.Error as error:
-        raise InputError(f"{path}, line {reader.line_num}: malformed CSV ({error}). Hint: check the quoting on "
-                         "that line.") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}, near line {previous + 1}: not UTF-8 (byte 0x{error.object[error.start]:02x}). "
-                         "Hint: re-save the file as UTF-8.") from None
+        for lines, cells in stream.chunks(chunk_rows):
+            for line, row in zip(lines, cells):
+                if len(row) != len(header):
+                    raise InputError(
+                        f"{path}, line {line}: the row has {len(row)} fields but the header has {len(header)}. "
+                        "Hint: look for a missing or extra comma, or an unquoted comma in a value.")
+            yield _frame(path, header, lines, cells)
+            yielded = True
+        if not yielded:
+            raise InputError(f"{path}: the file has a header but no rows.")
 
 
 def _is_record_file(header: list[str]) -> bool:
@@ -109,14 +82,13 @@ def _record_rows(path: Path, spec: FeatureSpec) -> pd.DataFrame:
         raise InputError(f"{path}: this {dataset!r} record file has no {spec.metric!r} scores "
                          f"(it has {records.metrics(dataset)}).")
     rows = records.wide(dataset, spec.metric)
-    rows.index = rows.index + 2
+    # each unit's physical line: blank lines and rows dropped for empty cells leave gaps
+    rows.index = pd.Index(records.wide_sources(dataset, spec.metric)["source_row"].to_numpy())
     return rows
 
 
-def _frame(path: Path, header: list[str], chunk: list) -> pd.DataFrame:
-    lines = [line for line, _ in chunk]
-    rows = pd.DataFrame([[cell.strip() for cell in cells] for _, cells in chunk], columns=header, index=lines,
-                        dtype=object)
+def _frame(path: Path, header: list[str], lines: list, cells: list) -> pd.DataFrame:
+    rows = pd.DataFrame(cells, columns=header, index=lines, dtype=object)
     if rows.columns.duplicated().any():
         duplicated = rows.columns[rows.columns.duplicated()][0]
         raise InputError(f"{path}, line 1, column {duplicated!r}: the column appears twice in the header. Hint: "

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 
-from .layouts import _CORE, _DROPPED, _PROVENANCE, _ROW_KEY, UNIT_KEY, RecordsError, _canonical_feature_order
+from .._io import quote
+from .layouts import _CORE, _DROPPED, _PROVENANCE, UNIT_KEY, RecordsError, _canonical_feature_order
+from .storage import SCORE_COLUMNS, Scores, combine, fingerprint, long_frame, split_long, used_columns
 
 __all__ = ["Records"]
+
 
 class Records:
     """A tidy table of experimental records: one row per (unit x model x setting x metric).
@@ -18,7 +19,8 @@ class Records:
     train_dataset, dataset_size, test_dataset). Build one with ``load_records``;
     ``Records(frame)`` wraps a frame that already has the long table's columns.
 
-    ``frame`` (long format; a copy-on-write view, safe to modify) has the columns
+    ``frame`` (long format; built on each call from a units table and a scores table, see ``storage``; safe to
+    modify) has the columns
     ``dataset`` (mt560, nusa, massive_intent, massive_slot), ``task_family`` (translation,
     intent, slot), ``source_lang``/``target_lang`` (``languages.language_key`` of the codes),
     ``source_code``/``target_code`` (the codes as written), ``train_dataset``, ``test_dataset``,
@@ -39,86 +41,115 @@ class Records:
         if missing:
             raise RecordsError(f"the frame lacks the records columns {missing}",
                                hint="build records with load_records()")
-        self._frame = frame.reset_index(drop=True)
+        units, scores = split_long(frame.reset_index(drop=True))
+        self._setup(units, scores, list(frame.columns), dropped)
+
+    @classmethod
+    def _from_parts(cls, units: pd.DataFrame, scores: Scores, columns: list, dropped=None) -> "Records":
+        """Records over a units table and a scores table (see ``storage``); ``columns``: the long table's."""
+        records = cls.__new__(cls)
+        records._setup(units, scores, columns, dropped)
+        return records
+
+    def _setup(self, units, scores, columns, dropped) -> None:
+        self._units, self._scores, self._columns = units, scores, columns
         self.dropped = dropped if dropped is not None else pd.DataFrame(columns=list(_DROPPED))
         self._wide_cache = {}
-        self._units = None
         self._fingerprint = None
 
     @property
     def frame(self) -> pd.DataFrame:
-        return self._frame.copy(deep=False)
+        """The long table (built on each call; safe to modify)."""
+        return long_frame(self._units, self._scores, self._columns)
 
     def __len__(self) -> int:
-        return len(self._frame)
+        return len(self._scores)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{d}: {self._unit_count(d)} units" for d in self.datasets())
-        return f"Records({len(self._frame)} rows; {counts or 'empty'})"
+        return f"Records({len(self)} rows; {counts or 'empty'})"
 
     @property
     def feature_columns(self) -> list:
         """Non-score columns carried from the files (URIEL distances, dataset features, indicators)."""
-        return [c for c in self._frame.columns if c not in _CORE and c not in _PROVENANCE]
+        return [c for c in self._columns if c not in _CORE and c not in _PROVENANCE]
 
     def datasets(self) -> list:
         """Dataset names in order of first appearance."""
-        return list(pd.unique(self._frame["dataset"]))
+        return list(pd.unique(self._units["dataset"]))
 
     def metrics(self, dataset: str) -> list:
         """Canonical metric names recorded for ``dataset``, in file order."""
-        return list(pd.unique(self._rows(dataset)["metric"]))
+        return list(dict.fromkeys(self._systems_of(self._mask(dataset))["metric"]))
 
     def models(self, dataset: str, metric: str) -> list:
         """``(model, setting)`` pairs scored in ``metric`` on ``dataset``, in file order."""
-        rows = self._rows(dataset, metric)
-        return list(dict.fromkeys(zip(rows["model"], rows["setting"])))
+        systems = self._systems_of(self._mask(dataset, metric))
+        return list(dict.fromkeys(zip(systems["model"], systems["setting"])))
 
     def _unit_count(self, dataset) -> int:
-        return int((self._first_rows()["dataset"] == dataset).sum())
+        return int((self._units["dataset"] == dataset).sum())
 
     def _first_rows(self) -> pd.DataFrame:
-        """Unit key and provenance of each unit's first row."""
-        if self._units is None:
-            frame = self._frame
-            self._units = frame.loc[~frame.duplicated(list(UNIT_KEY)), list(UNIT_KEY) + list(_PROVENANCE)]
-        return self._units
+        """Unit key and provenance of each unit."""
+        return self._units[list(UNIT_KEY) + list(_PROVENANCE)]
 
-    def _rows(self, dataset, metric=None) -> pd.DataFrame:
-        frame = self._frame
-        mask = frame["dataset"] == dataset
+    def _systems_of(self, mask: np.ndarray) -> pd.DataFrame:
+        """The systems (model, setting, metric) of the scores in ``mask``, in order of first appearance."""
+        return self._scores.systems.iloc[pd.unique(self._scores.system[mask])]
+
+    def _mask(self, dataset, metric=None) -> np.ndarray:
+        """Which scores belong to ``dataset`` (and ``metric``); refuse an unknown one."""
+        scores = self._scores
+        mask = (self._units["dataset"] == dataset).to_numpy(dtype=bool, na_value=False)[scores.unit]
         if metric is not None:
-            mask &= frame["metric"] == metric
+            mask &= (scores.systems["metric"] == metric).to_numpy(dtype=bool, na_value=False)[scores.system]
         if not mask.any():
             if dataset not in self.datasets():
                 raise RecordsError(f"no records for dataset {dataset!r}", hint=f"known datasets: {self.datasets()}")
             raise RecordsError(f"no records for metric {metric!r} of dataset {dataset!r}",
                                hint=f"known metrics for it: {self.metrics(dataset)}")
-        return frame[mask]
+        return mask
 
     def wide(self, dataset: str, metric: str) -> pd.DataFrame:
         """One row per unit of ``dataset`` (file order): unit key, codes, the dataset's features,
         and ``{model}_{setting}`` / ``{model}_{setting}_se`` columns for ``metric``. Cached."""
+        return self._wide(dataset, metric)[0].copy(deep=False)
+
+    def wide_sources(self, dataset: str, metric: str) -> pd.DataFrame:
+        """``source_file`` and ``source_row`` (the unit's first physical line, header = 1) of each row of
+        ``wide(dataset, metric)``, in the same order."""
+        units = self._wide(dataset, metric)[1]
+        return self._units.iloc[units][list(_PROVENANCE)].reset_index(drop=True)
+
+    def _wide(self, dataset, metric) -> tuple[pd.DataFrame, np.ndarray]:
         key = (dataset, metric)
         if key not in self._wide_cache:
             self._wide_cache[key] = self._build_wide(dataset, metric)
-        return self._wide_cache[key].copy(deep=False)
+        return self._wide_cache[key]
 
-    def _build_wide(self, dataset, metric) -> pd.DataFrame:
-        rows = self._rows(dataset, metric)
-        unit = rows.groupby(list(UNIT_KEY), sort=False, dropna=False).ngroup().to_numpy()
-        systems = (rows["model"] + "_" + rows["setting"]).to_numpy()
-        names = list(pd.unique(systems))
-        column = pd.Index(names).get_indexer(systems)
-        score = np.full((unit.max() + 1, len(names)), np.nan)
+    def _build_wide(self, dataset, metric) -> tuple[pd.DataFrame, np.ndarray]:
+        """The wide frame and the units of its rows."""
+        mask = self._mask(dataset, metric)
+        unit, system = self._scores.unit[mask], self._scores.system[mask]
+        units = pd.unique(unit)  # file order
+        row = np.full(len(self._units), -1)
+        row[units] = np.arange(len(units))
+        systems = self._scores.systems
+        name_code, names = pd.factorize((systems["model"] + "_" + systems["setting"]).to_numpy(dtype=object))
+        present = pd.unique(name_code[system])  # file order
+        column = np.full(len(names), -1)
+        column[present] = np.arange(len(present))
+        names = [names[c] for c in present]
+        score = np.full((len(units), len(names)), np.nan)
         score_se = score.copy()
-        score[unit, column] = rows["score"].to_numpy()
-        score_se[unit, column] = rows["score_se"].to_numpy()
-        first = ~pd.Series(unit).duplicated().to_numpy()
+        score[row[unit], column[name_code[system]]] = self._scores.score[mask]
+        score_se[row[unit], column[name_code[system]]] = self._scores.score_se[mask]
+        rows = self._units.iloc[units]
         features = [c for c in self.feature_columns if rows[c].notna().any()]
-        base = rows.loc[first, list(UNIT_KEY) + ["source_code", "target_code"] + features].reset_index(drop=True)
+        base = rows[list(UNIT_KEY) + ["source_code", "target_code"] + features].reset_index(drop=True)
         scores = pd.DataFrame(np.hstack([score, score_se]), columns=names + [f"{n}_se" for n in names])
-        return pd.concat([base, scores], axis=1)
+        return pd.concat([base, scores], axis=1), units
 
     def fingerprint(self) -> str:
         """SHA-256 (hex) of the table's content.
@@ -128,14 +159,8 @@ class Records:
         Records with the same rows and values have the same fingerprint.
         """
         if self._fingerprint is None:
-            frame = self._frame
-            order = np.lexsort([_factorize(frame[c])[0] for c in reversed(_ROW_KEY)])
-            features = sorted(c for c in self.feature_columns if frame[c].notna().any())
-            digest = hashlib.sha256()
-            for name in list(_CORE) + features:
-                digest.update(f"\x1e{name}\x1f".encode())
-                digest.update(_column_bytes(frame[name], order))
-            self._fingerprint = digest.hexdigest()
+            features = sorted(used_columns(self._units, self._scores, self.feature_columns))
+            self._fingerprint = fingerprint(self._units, self._scores, list(_CORE) + features)
         return self._fingerprint
 
     @staticmethod
@@ -146,11 +171,10 @@ class Records:
             return Records(pd.DataFrame({c: [] for c in _CORE + _PROVENANCE}))
         if len(parts) > 1:
             _check_disjoint(parts)
-        frames = [p._frame for p in parts]
-        order = list(_CORE) + _feature_order(frames) + list(_PROVENANCE)
-        frame = pd.concat(frames, ignore_index=True).reindex(columns=order)
+        columns = list(_CORE) + _feature_order([p._columns for p in parts]) + list(_PROVENANCE)
+        units, scores = combine([(p._units, p._scores) for p in parts], unit_columns(columns))
         dropped = pd.concat([p.dropped for p in parts], ignore_index=True)
-        return Records(frame, dropped=dropped)
+        return Records._from_parts(units, scores, columns, dropped)
 
     def __add__(self, other: "Records") -> "Records":
         if not isinstance(other, Records):
@@ -162,8 +186,13 @@ class Records:
         return self if other == 0 else NotImplemented
 
 
-def _feature_order(frames) -> list:
-    present = {c for f in frames for c in f.columns if c not in _CORE and c not in _PROVENANCE}
+def unit_columns(columns: list) -> list:
+    """The long table's ``columns`` that belong to a unit (all but model, setting, metric, score, score_se)."""
+    return [c for c in columns if c not in SCORE_COLUMNS]
+
+
+def _feature_order(column_lists) -> list:
+    present = {c for columns in column_lists for c in columns if c not in _CORE and c not in _PROVENANCE}
     canonical = [c for c in _canonical_feature_order() if c in present]
     return canonical + sorted(present - set(canonical))
 
@@ -175,24 +204,9 @@ def _check_disjoint(parts) -> None:
     if clash.empty:
         return
     first, other = clash[unit_id[clash.index] == unit_id[clash.index[0]]].iloc[:2].itertuples()
-    unit = ", ".join(str(getattr(first, c)) for c in UNIT_KEY)
+    unit = ", ".join(quote(getattr(first, c)) for c in UNIT_KEY)
     raise RecordsError(
         f"duplicated unit ({unit}) when combining records: it is in {first.source_file} line "
         f"{first.source_row} and in {other.source_file} line {other.source_row}",
         path=other.source_file, line=int(other.source_row), column=",".join(UNIT_KEY),
         hint="load each record file once; a unit may come from one file only")
-
-
-def _factorize(series: pd.Series):
-    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
-    return codes.astype(np.int64), uniques
-
-
-def _column_bytes(series: pd.Series, order: np.ndarray) -> bytes:
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)[order] + 0.0  # + 0.0 turns -0.0 into 0.0
-        values[np.isnan(values)] = np.nan  # one NaN bit pattern
-        return values.astype("<f8").tobytes()
-    codes, uniques = _factorize(series)
-    return "\x1f".join(map(str, uniques)).encode("utf-8") + b"\x1e" + codes[order].astype("<i8").tobytes()
-
