@@ -1,7 +1,8 @@
 """Estimators: the regressors, the cross-fitted collaborative key encoder, folds and intervals, metrics, the fitted
 predictor (``ProxyPredictor``) and its artifacts (a folder with a manifest and model files, no pickle).
 
-``train_artifact(problem, folder)`` fits a predictor on a problem and saves it; ``load_artifact(folder)`` reads
+``completion`` (a subpackage) completes a model's row of the records' models x cells matrix: ``complete(matrix,
+target)``. ``train_artifact(problem, folder)`` fits a predictor on a problem and saves it; ``load_artifact(folder)`` reads
 one back. To add a regressor, subclass ``regressors.base.ProxyRegressor`` and decorate it with
 ``@register_regressor("name")`` (see ``estimators.regressors``); ``ProxyPredictor(regressor="name")`` then uses it.
 """
@@ -19,4 +20,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "artifacts": ["ArtifactError", "FORMAT", "FORMAT_VERSION", "PredictorArtifact", "load_artifact", "save_artifact",
                   "validation_summary"],
     "training": ["fit_problem", "proxy_provenance", "train_artifact"],
+    "completion": ["CompletionResult", "complete"],
 })
