@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 __all__ = ["CACHE_ENV", "PREDICTORS_ENV", "RECORDS_ENV", "REPO_ROOT", "SHIPPED_PREDICTORS", "TASKS_DIR", "cache_root",
-           "default_records", "fetched_records_dir", "predictors_dir", "results_cache_dir", "trained_predictors_dir", "typology_cache_dir"]
+           "default_lm_eval_results", "default_records", "fetched_records_dir", "predictors_dir", "results_cache_dir", "trained_predictors_dir", "typology_cache_dir"]
 
 #: Root of everything the plugin keeps between runs (default ``~/.cache/proxylm-harness``).
 CACHE_ENV = "PROXYLM_HARNESS_CACHE"
@@ -53,6 +53,11 @@ def default_records() -> str:
     if os.path.isdir(shared) or not fetched_records_dir().is_dir():
         return shared
     return str(fetched_records_dir())
+
+
+def default_lm_eval_results() -> str:
+    """The lm-eval results files the completion benchmark reads: ``../shared/data/lm-eval-results``."""
+    return os.path.join("..", "shared", "data", "lm-eval-results")
 
 
 def predictors_dir() -> Path:

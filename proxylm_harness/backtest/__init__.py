@@ -17,7 +17,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "references": ["UPSTREAM_COMMIT", "reference_cells", "reference_rmse"],
     "suite": ["BenchmarkConfig", "run_benchmark"],
     "report": ["markdown_table", "replace_markdown_section", "update_results_markdown", "write_rows"],
-    "plots": ["plot_benchmark", "plot_estimates"],
+    "plots": ["plot_benchmark", "plot_completed_row", "plot_estimates"],
     "reveal_k": ["KS", "POOLS", "PROXY_MAX_PARAMS", "RevealProblem", "reveal_problems"],
     "completion_suite": ["CompletionBenchmarkConfig", "run_completion_benchmark"],
     "completion_report": ["completion_markdown", "plot_completion"],

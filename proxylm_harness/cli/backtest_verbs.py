@@ -1,4 +1,5 @@
-"""``proxylm-harness evaluate`` (one predictor under the evaluation protocols) and ``benchmark`` (the whole suite)."""
+"""``proxylm-harness evaluate`` (one predictor under the evaluation protocols) and ``benchmark`` (a whole suite:
+``--suite proxylm``, the predictor against ProxyLM's published errors, or ``--suite completion``, reveal-K)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,25 @@ def add_parsers(commands) -> None:
                        help="one seed, a few languages and portions, headline metrics only (same code)")
         p.add_argument("--seeds", type=int, nargs="+", help="seeds of the random splits (default: 42 43 44 45 46)")
         p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
-        p.add_argument("--output", required=name == "benchmark", help="JSON file for the result rows")
+        p.add_argument("--output", help="JSON file for the result rows" + (" (needed by --suite proxylm)"
+                                                                             if name == "benchmark" else ""))
         p.add_argument("--markdown", help="markdown file whose benchmark table is replaced (e.g. benchmarks/RESULTS.md)")
         p.add_argument("--plot", help="PNG of estimated against measured RMSE per cell")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         p.set_defaults(handler=cmd_evaluate if name == "evaluate" else cmd_benchmark)
+        if name == "benchmark":
+            _add_completion_arguments(p)
+
+
+def _add_completion_arguments(p) -> None:
+    p.add_argument("--suite", choices=("proxylm", "completion"), default="proxylm",
+                   help="proxylm (default): every protocol against ProxyLM's published errors; completion: the "
+                        "reveal-K protocol of `complete` on the lm-eval results and the MASSIVE intent records")
+    p.add_argument("--lm-eval-results", default=None, metavar="DIR",
+                   help="--suite completion: folder of lm-eval results files laid out <family>/<model>/*.json "
+                        "(default: ../shared/data/lm-eval-results)")
+    p.add_argument("--reveal-seeds", type=int, default=None, metavar="N",
+                   help="--suite completion: seeds of the reveals per target and K (default: 20; --quick: 3)")
 
 
 def cmd_evaluate(args) -> int:
@@ -42,7 +57,49 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_benchmark(args) -> int:
+    if args.suite == "completion":
+        return _completion_benchmark(args)
+    if not args.output:
+        from ._arguments import ArgumentError
+
+        raise ArgumentError("--suite proxylm needs --output FILE.json (the result rows)")
     return _benchmark(args, evaluate=False)
+
+
+def _completion_benchmark(args) -> int:
+    from pathlib import Path
+
+    from .. import _paths
+    from .._io import write_json
+    from ..backtest.completion_report import completion_markdown, json_ready, plot_completion
+    from ..backtest.completion_suite import CompletionBenchmarkConfig, run_completion_benchmark
+    from ..backtest.report import replace_markdown_section
+    from ._arguments import ArgumentError
+
+    for flag, path in (("--output", args.output), ("--markdown", args.markdown), ("--plot", args.plot)):
+        require_writable_file(path, flag)
+    folder = args.lm_eval_results or _paths.default_lm_eval_results()
+    records = records_paths(args)[0]
+    for flag, path in (("--lm-eval-results", folder), ("--records", records)):
+        if not Path(path).exists():
+            raise ArgumentError(f"{flag} {path}: no such file or folder")
+    seeds = args.reveal_seeds or (3 if args.quick else 20)
+    config = CompletionBenchmarkConfig(lm_eval_results=str(folder), records=str(records), seeds=seeds,
+                                       expensive_seeds=1 if args.quick else 5, shapley_seeds=1 if args.quick else 2)
+    out = run_completion_benchmark(config, progress=not args.no_progress)
+    body = completion_markdown(out)
+    if args.output:
+        write_json(args.output, json_ready(out))
+        print(f"wrote the results to {args.output}", file=sys.stderr)
+    if args.markdown:
+        command = "proxylm-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        replace_markdown_section(args.markdown, "completion-benchmark", body, command)
+        print(f"updated the completion section of {args.markdown}", file=sys.stderr)
+    if args.plot:
+        plot_completion(out, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    print(body)
+    return 0
 
 
 def _benchmark(args, *, evaluate: bool) -> int:

@@ -225,6 +225,8 @@ def _explain(problem, table: pd.DataFrame, unit_scale) -> dict:
     Y, factors, features, t = problem["Y"], problem["factors"], problem["features"], problem["t"]
     booster = ProxyBoost().fit(Y, factors, features, t)
     for group, values in booster.contributions().items():
+        if not np.any(values):
+            continue  # a group with no split (the known-cell statistics at K = 0)
         column = pd.Series(values * problem["span"], index=problem["cells"].index)
         table[f"shap_{group}"] = column.reindex(table.index).where(table["source"] == "estimated")
     found = factor_shapley(Y, factors, features, t)
