@@ -58,7 +58,7 @@ def factor_shapley(scores, factors, cell_features, target, *, params=None, max_s
     The target's known-cell statistics are a player only when it has known cells.
     """
     Y, factors, cell_features, t = check_problem(scores, factors, cell_features, target)
-    params = {"n_estimators": 100, "max_cells": 400, **(params or {})}
+    params = {"n_estimators": 50, "max_cells": 400, **(params or {})}
     players = factor_groups(ProxyBoost(**params).fit(Y, factors, cell_features, t))
     if not len(revealed(Y, t)):
         players = [g for g in players if g != "known_stats"]
