@@ -8,6 +8,7 @@ import numpy as np
 
 from .._plotting import pyplot, save_figure
 from ..estimators.completion.base import BASELINES
+from ..estimators.completion.proxy_boost import FACTOR_GROUPS
 from .completion_suite import DEFAULT_METHOD
 
 __all__ = ["BAR", "COVERAGE_BAND", "completion_markdown", "headline_rows", "json_ready", "plot_completion"]
@@ -118,8 +119,12 @@ def _active(out) -> list[str]:
     return lines
 
 
+def _groups(shapley: list) -> list[str]:
+    return [g for g in FACTOR_GROUPS if any(g in r["groups"] for r in shapley)]
+
+
 def _shapley(out) -> list[str]:
-    groups = list(dict.fromkeys(g for r in out["shapley"] for g in r["groups"]))
+    groups = _groups(out["shapley"])
     lines = ["| dataset | pool | K | problems | MAE, no factors | MAE, all factors | " + " | ".join(groups) + " |",
              "|---|---|---|---|---|---|" + "---|" * len(groups)]
     for r in out["shapley"]:
@@ -151,22 +156,44 @@ def completion_markdown(out: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _plot_shapley(ax, shapley: list) -> None:
+    groups = _groups(shapley)
+    width = 0.8 / max(len(shapley), 1)
+    for i, r in enumerate(shapley):
+        x = np.arange(len(groups)) + (i - (len(shapley) - 1) / 2) * width
+        ax.bar(x, [r["groups"].get(g, 0.0) for g in groups], width, label=f"{r['dataset']} {r['pool']} (K={r['K']})")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(np.arange(len(groups)), groups, fontsize=8)
+    ax.set_ylabel("MAE reduction (Shapley)", fontsize=8)
+    ax.set_title("Factor importance: exact Shapley values of the factor groups (ProxyBoost's CV MAE)", fontsize=9)
+    ax.legend(fontsize=7)
+
+
 def plot_completion(out: dict, path) -> None:
-    """Left: the default's MAE over the best baseline's per (data set, pool, K), the bar dashed; right: coverage."""
+    """Top: the default's MAE over the best baseline's per (data set, pool, K), the bar dashed, and the coverage of
+    its intervals; below (when computed): the Shapley values of the factor groups."""
     plt = pyplot()
     rows = headline_rows(out)
     labels = [f"{r['dataset']} {r['pool']} K={r['K']}" for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 0.32 * len(rows) + 1.5), sharey=True)
+    height = 0.32 * len(rows) + 1.5
+    fig = plt.figure(figsize=(10, height + (3.2 if out.get("shapley") else 0)))
+    grid = fig.add_gridspec(2 if out.get("shapley") else 1, 2, height_ratios=[height, 3.2] if out.get("shapley") else None)
+    left = fig.add_subplot(grid[0, 0])
+    right = fig.add_subplot(grid[0, 1], sharey=left)
     y = np.arange(len(rows))
     left.barh(y, [r["ratio"] for r in rows], color=["tab:green" if r["bar_met"] else "tab:red" for r in rows])
     left.axvline(1.0, color="black", linewidth=1)
     left.axvline(BAR, color="grey", linestyle="--", linewidth=1)
     left.set_yticks(y, labels, fontsize=7)
     left.invert_yaxis()
-    left.set_xlabel("default MAE / best baseline MAE (dashed: the 0.85 bar)")
+    left.set_xlabel("default MAE / best baseline MAE (dashed: the 0.85 bar)", fontsize=8)
     right.barh(y, [r["coverage"] for r in rows], color=["tab:blue" if r["coverage_met"] else "tab:orange" for r in rows])
     for edge in COVERAGE_BAND:
         right.axvline(edge, color="grey", linestyle="--", linewidth=1)
     right.set_xlim(0.5, 1.0)
-    right.set_xlabel("coverage of the 90% intervals (dashed: 85-95%)")
+    right.tick_params(labelleft=False)
+    right.set_xlabel("coverage of the 90% intervals (dashed: 85-95%)", fontsize=8)
+    if out.get("shapley"):
+        _plot_shapley(fig.add_subplot(grid[1, :]), out["shapley"])
+    fig.tight_layout()
     save_figure(fig, path)

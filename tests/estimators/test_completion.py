@@ -122,3 +122,11 @@ def test_factor_shapley_is_efficient_and_names_the_groups():
                                     "document"}
     assert "proxies" in found["groups"] and "known_stats" in found["groups"]
     assert sum(found["groups"].values()) == pytest.approx(found["mae_none"] - found["mae_all"])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from proxylm_harness.estimators.completion import baselines
+
+    assert doctest.testmod(baselines).failed == 0
