@@ -79,3 +79,25 @@ def test_requests_that_cannot_be_served_are_refused(hidden):
         complete(matrix, TARGET, coverage=1.5)
     with pytest.raises(CompletionError, match="Unknown completion estimator"):
         complete(matrix, TARGET, estimator="nope")
+
+
+def test_cells_of_bounded_and_unbounded_metrics_are_completed_on_one_scale():
+    from proxylm_harness.records.store_views import RecordsMatrix
+
+    rng = np.random.default_rng(0)
+    cells = pd.DataFrame({"id": range(12), "task": [f"t{i}" for i in range(12)],
+                          "metric": ["acc"] * 6 + ["perplexity"] * 6, "n_shot": 0, "setting": "",
+                          "family": ["a"] * 6 + ["b"] * 6, "dataset": "d", "source_lang": "eng", "target_lang": "deu",
+                          "features": [{}] * 12}, index=[f"t{i}" for i in range(12)])
+    skill = rng.normal(size=8)
+    values = np.hstack([1 / (1 + np.exp(-(skill[:, None] + rng.normal(0, 0.2, (8, 6))))),
+                        20 - 3 * skill[:, None] + rng.normal(0, 0.5, (8, 6))])
+    scores = pd.DataFrame(values, index=[f"m{i}" for i in range(8)], columns=cells.index)
+    scores.iloc[0, [1, 2, 8, 9]] = np.nan
+    factors = pd.DataFrame({"params_b": np.linspace(1, 8, 8), "family": "x"}, index=scores.index)
+    table = complete(RecordsMatrix(scores, cells, factors), "m0", typology=None).table
+    estimated = table[table["source"] == "estimated"]
+    assert len(estimated) == 4 and np.isfinite(estimated[["estimate", "lower", "upper"]].to_numpy()).all()
+    acc = estimated[estimated["metric"] == "acc"]
+    assert (acc["lower"] > 0).all() and (acc["upper"] < 1).all()  # not the whole range: one scale served both
+    assert (abs(estimated.loc[["t8", "t9"], "estimate"] - 20) < 5).all()

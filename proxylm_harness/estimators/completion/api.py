@@ -74,20 +74,36 @@ class CompletionResult:
         return "\n".join(lines)
 
 
-def _scales(cells: pd.DataFrame, scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell, (low, span, bounded) mapping its metric's range onto [0, 1] (0, 1, False for an unbounded one)."""
-    low, span, bounded = np.zeros(len(cells)), np.ones(len(cells)), np.zeros(len(cells), bool)
-    for i, (metric, family) in enumerate(zip(cells["metric"], cells["family"])):
-        lo, hi = metric_range(str(metric))
+def _ranges(cells: pd.DataFrame, scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, its metric's range in the records' units (a registered family's scale applied; a 0-1 metric whose
+    scores run to 100 read as a percentage); -inf/inf where the metric is unbounded."""
+    lows, highs = np.full(len(cells), -np.inf), np.full(len(cells), np.inf)
+    for i, (metric, family) in enumerate(zip(cells["metric"].astype(str), cells["family"])):
+        lo, hi = metric_range(metric)
         registered = FAMILIES.get(family) if isinstance(family, str) and family in FAMILIES else None
         if registered is not None and metric == registered.records_metric and registered.scale != 1:
             lo, hi = (x * registered.scale for x in metric_range(registered.lm_eval_metric))
         values = scores.iloc[:, i].dropna()
         if hi == 1.0 and len(values) and 1.0 < values.max() <= 100.0:
-            hi = 100.0  # a percentage
-        if math.isfinite(lo) and math.isfinite(hi) and hi > lo:
-            low[i], span[i], bounded[i] = lo, hi - lo, True
-    return low, span, bounded
+            hi = 100.0
+        lows[i], highs[i] = lo, hi
+    return lows, highs
+
+
+def _scales(cells: pd.DataFrame, scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, (low, span): each metric's range mapped onto [0, 1] when every metric is bounded (the estimators
+    then work on the logit scale); otherwise each metric standardised over its known scores (one scale for all)."""
+    lows, highs = _ranges(cells, scores)
+    if np.isfinite(lows).all() and np.isfinite(highs).all() and (highs > lows).all():
+        return lows, highs - lows
+    low, span = np.zeros(len(cells)), np.ones(len(cells))
+    metrics = cells["metric"].astype(str).to_numpy()
+    for metric in set(metrics):
+        known = scores.loc[:, metrics == metric].to_numpy(dtype=float)
+        known = known[np.isfinite(known)]
+        low[metrics == metric] = float(known.mean()) if known.size else 0.0
+        span[metrics == metric] = float(known.std()) if known.size > 1 and known.std() > 0 else 1.0
+    return low, span
 
 
 def _factors(matrix, models: list, model_factors) -> tuple[pd.DataFrame, list]:
@@ -140,8 +156,9 @@ def _check_target(matrix, target: str, model_factors) -> None:
 
 def completion_problem(matrix, target: str, *, tasks=None, model_factors=None, typology=None) -> dict:
     """The numeric problem ``complete`` solves: ``Y`` (models x cells, each metric mapped onto [0, 1]), ``factors``,
-    ``features`` (``features.cell_feature_frame``), ``t``, ``cells``, ``low``/``span`` (the scale) and the cells
-    only the target knows (``only_target``). Raises ``CompletionError`` for a request that cannot be served."""
+    ``features`` (``features.cell_feature_frame``), ``t``, ``cells`` (those some other model knows), ``low``/``span``
+    (the scale), ``all_cells`` (every chosen cell) and ``scores`` (the target's, NaN unknown). Raises
+    ``CompletionError`` for a request that cannot be served."""
     _check_target(matrix, target, model_factors)
     cells = _select_cells(matrix, tasks)
     scores = matrix.scores.reindex(columns=cells.index)
@@ -161,14 +178,15 @@ def completion_problem(matrix, target: str, *, tasks=None, model_factors=None, t
 
 def unit_matrix(matrix, models: list, cells: pd.DataFrame, *, model_factors=None, typology=None) -> dict:
     """The arrays every completion estimator reads, for ``models`` x ``cells`` of a ``RecordsMatrix``: ``Y`` (each
-    metric mapped onto [0, 1] by its range: ``low``, ``span``, ``bounded``), ``factors`` (gaps filled, with
+    metric mapped onto [0, 1] by its range, or standardised: ``low``, ``span``; ``range`` the metrics'), ``factors`` (gaps filled, with
     ``notes`` saying so), ``features`` (``features.cell_feature_frame``, the one path) and ``unknown_languages``."""
     factors, notes = _factors(matrix, models, model_factors)
     scores = matrix.scores.reindex(index=models, columns=cells.index)
-    low, span, bounded = _scales(cells, scores)
+    low, span = _scales(cells, scores)
+    lows, highs = _ranges(cells, scores)
     features = cell_feature_frame(cells, typology=typology)
     return {"Y": (scores.to_numpy(dtype=float) - low) / span, "factors": factors, "features": features,
-            "cells": cells, "models": list(models), "low": low, "span": span, "bounded": bounded, "notes": notes,
+            "cells": cells, "models": list(models), "low": low, "span": span, "range": (lows, highs), "notes": notes,
             "unknown_languages": unknown_languages(cells, features)}
 
 
@@ -191,9 +209,8 @@ def _table(problem, model: ConformalCompletion, name: str) -> pd.DataFrame:
     """One row per chosen cell: the target's measured score, or the estimate with its interval and warnings."""
     used, low, span = problem["cells"], problem["low"], problem["span"]
     unit_lower, unit_upper = model.interval()
-    clip = np.where(problem["bounded"], 0.0, -np.inf), np.where(problem["bounded"], 1.0, np.inf)
-    estimate = low + span * np.clip(model.predict(), *clip)
-    lower, upper = (low + span * np.clip(b, *clip) for b in (unit_lower, unit_upper))
+    estimate, lower, upper = (np.clip(low + span * v, *problem["range"]) for v in (model.predict(), unit_lower,
+                                                                                   unit_upper))
     position = {cell: i for i, cell in enumerate(used.index)}
     rows = []
     for cell, info in problem["all_cells"].iterrows():
