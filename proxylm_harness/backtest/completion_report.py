@@ -133,15 +133,18 @@ def _shapley(out) -> list[str]:
     return lines
 
 
-def completion_markdown(out: dict) -> str:
-    """The section body: headline table, strongest-model case, active choice, Shapley, then every method."""
+def completion_markdown(out: dict, plot: str | None = None) -> str:
+    """The section body: headline table, strongest-model case, active choice, Shapley, then every method; ``plot``: a
+    path to the plot, relative to the markdown file, shown under the first paragraph."""
     c = out["config"]
     lines = [f"Reveal-K on {', '.join(c['datasets'])}: {c['seeds']} seeds (K = 0: one problem per target; "
              f"{', '.join(k for k in ('factor_ncf', 'proxy_boost') if k in c['methods'])} on the first "
              f"{c['expensive_seeds']} seeds), pools {', '.join(c['pools'])}, {c['level']:.0%} intervals, "
              f"scores on a 0-1 scale of each metric's range (MASSIVE accuracy / 100). Default: `{DEFAULT_METHOD}` "
-             f"(conformal intervals). Wall time {out['timing']['total']:.0f} s.", "",
-             "### Default against the best baseline on the same reveals", ""] + _headline(out)
+             f"(conformal intervals). Wall time {out['timing']['total']:.0f} s.", ""]
+    if plot:
+        lines += [f"![completion benchmark]({plot})", ""]
+    lines += ["### Default against the best baseline on the same reveals", ""] + _headline(out)
     lines += ["", "### The strongest-model case: the largest model of each family, from the others (pool all)", ""]
     lines += ["Targets: " + "; ".join(f"{d}: {', '.join(v)}" for d, v in out["largest"].items()) + ".", ""]
     lines += _strongest(out)

@@ -87,7 +87,12 @@ def _completion_benchmark(args) -> int:
     config = CompletionBenchmarkConfig(lm_eval_results=str(folder), records=str(records), seeds=seeds,
                                        expensive_seeds=1 if args.quick else 5, shapley_seeds=1 if args.quick else 2)
     out = run_completion_benchmark(config, progress=not args.no_progress)
-    body = completion_markdown(out)
+    plot = None
+    if args.plot and args.markdown:
+        import os
+
+        plot = os.path.relpath(Path(args.plot).resolve(), Path(args.markdown).resolve().parent)
+    body = completion_markdown(out, plot)
     if args.output:
         write_json(args.output, json_ready(out))
         print(f"wrote the results to {args.output}", file=sys.stderr)

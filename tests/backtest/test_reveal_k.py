@@ -62,3 +62,16 @@ def test_the_completion_suite_scores_every_method_on_the_same_reveals(lm_eval_re
     import json
 
     json.dumps(json_ready(out), allow_nan=False)
+
+
+def test_the_completion_speed_benchmark_writes_its_section(tmp_path, capsys):
+    import importlib.util
+
+    from conftest import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("completion_speed", REPO_ROOT / "benchmarks" / "completion_speed.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--cells", "60", "--models", "8", "--repeats", "1", "--markdown", str(tmp_path / "R.md")]) == 0
+    text = (tmp_path / "R.md").read_text()
+    assert "<!-- completion-speed:start -->" in text and "| 60 | 8 | 10 |" in text
