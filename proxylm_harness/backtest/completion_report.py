@@ -180,7 +180,8 @@ def plot_completion(out: dict, path) -> None:
     labels = [f"{r['dataset']} {r['pool']} K={r['K']}" for r in rows]
     height = 0.32 * len(rows) + 1.5
     fig = plt.figure(figsize=(10, height + (3.2 if out.get("shapley") else 0)))
-    grid = fig.add_gridspec(2 if out.get("shapley") else 1, 2, height_ratios=[height, 3.2] if out.get("shapley") else None)
+    shapley = bool(out.get("shapley"))
+    grid = fig.add_gridspec(2 if shapley else 1, 2, height_ratios=[height, 3.2] if shapley else None)
     left = fig.add_subplot(grid[0, 0])
     right = fig.add_subplot(grid[0, 1], sharey=left)
     y = np.arange(len(rows))
@@ -190,7 +191,8 @@ def plot_completion(out: dict, path) -> None:
     left.set_yticks(y, labels, fontsize=7)
     left.invert_yaxis()
     left.set_xlabel("default MAE / best baseline MAE (dashed: the 0.85 bar)", fontsize=8)
-    right.barh(y, [r["coverage"] for r in rows], color=["tab:blue" if r["coverage_met"] else "tab:orange" for r in rows])
+    colors = ["tab:blue" if r["coverage_met"] else "tab:orange" for r in rows]
+    right.barh(y, [r["coverage"] for r in rows], color=colors)
     for edge in COVERAGE_BAND:
         right.axvline(edge, color="grey", linestyle="--", linewidth=1)
     right.set_xlim(0.5, 1.0)

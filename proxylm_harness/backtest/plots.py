@@ -89,7 +89,8 @@ def plot_completed_row(table, path, title: str = "", max_cells: int = 60) -> Non
         ax.plot(x[~est], values[~est], "o", markersize=4, color="black", label="measured")
         ax.set_xticks(x, list(pd.Series(part["language"]).astype(str)), rotation=90, fontsize=6)
         ax.set_title(f"{family}{note}", fontsize=9)
-        ax.set_ylabel(", ".join(sorted(frame.loc[frame["family"] == family, "metric"].astype(str).unique())), fontsize=8)
+        metrics = sorted(frame.loc[frame["family"] == family, "metric"].astype(str).unique())
+        ax.set_ylabel(", ".join(metrics), fontsize=8)
     axes[0, 0].legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -33,7 +33,8 @@ def add_parsers(commands) -> None:
         p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
         p.add_argument("--output", help="JSON file for the result rows" + (" (needed by --suite proxylm)"
                                                                              if name == "benchmark" else ""))
-        p.add_argument("--markdown", help="markdown file whose benchmark table is replaced (e.g. benchmarks/RESULTS.md)")
+        p.add_argument("--markdown",
+                       help="markdown file whose benchmark section is replaced (e.g. benchmarks/RESULTS.md)")
         p.add_argument("--plot", help="PNG of estimated against measured RMSE per cell")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         p.set_defaults(handler=cmd_evaluate if name == "evaluate" else cmd_benchmark)

@@ -1,9 +1,9 @@
 """Estimators: the regressors, the cross-fitted collaborative key encoder, folds and intervals, metrics, the fitted
 predictor (``ProxyPredictor``) and its artifacts (a folder with a manifest and model files, no pickle).
 
-``completion`` (a subpackage) completes a model's row of the records' models x cells matrix: ``complete(matrix,
-target)``. ``train_artifact(problem, folder)`` fits a predictor on a problem and saves it; ``load_artifact(folder)`` reads
-one back. To add a regressor, subclass ``regressors.base.ProxyRegressor`` and decorate it with
+``completion`` (a subpackage) completes a model's row of the records' models x cells matrix:
+``complete(matrix, target)``. ``train_artifact(problem, folder)`` fits a predictor on a problem and saves it;
+``load_artifact(folder)`` reads one back. To add a regressor, subclass ``regressors.base.ProxyRegressor`` and decorate it with
 ``@register_regressor("name")`` (see ``estimators.regressors``); ``ProxyPredictor(regressor="name")`` then uses it.
 """
 
