@@ -32,11 +32,20 @@ class LmEvalRunner:
     task_manager: Any = None
 
     def prepare(self, plan: Plan) -> None:
-        """Tell the records store each task's cell (family, dataset, languages), so every run becomes a record."""
-        if hasattr(self.cache, "describe_tasks"):
-            self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
-                                              "source_lang": lang.source_lang, "target_lang": lang.target_lang}
-                                       for name, lang in plan.languages.items()})
+        """Tell the records store each task's cell (family, dataset, languages), so every run becomes a record, and
+        the target's size where its config says it (counted without loading weights)."""
+        if not hasattr(self.cache, "describe_tasks"):
+            return
+        self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
+                                          "source_lang": lang.source_lang, "target_lang": lang.target_lang}
+                                   for name, lang in plan.languages.items()})
+        from .._io import folder_digest
+        from ..lm_eval_bridge.model_size import count_parameters
+
+        target = parse_proxies(f"target={plan.request.target}")[0]
+        name = folder_digest(target.pretrained) if target.local else target.pretrained
+        if not self.cache.has_factor(name, "params_b"):
+            self.cache.note_factor(name, "params_b", count_parameters(target.pretrained), "config")
 
     def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, fingerprints: dict,
             on_result) -> None:

@@ -247,6 +247,15 @@ class RecordsStore:
         self._write(write)
         return count
 
+    def has_factor(self, model: str, name: str) -> bool:
+        return bool(self.query("SELECT 1 FROM factors WHERE model = ? AND name = ?", (model, name)))
+
+    def note_factor(self, model: str, name: str, value, source: str) -> None:
+        """Record one factor of ``model`` (e.g. its size counted from its config) unless a better source gave it."""
+        if value is None or self.read_only:
+            return
+        self._write(lambda connection: self._set_factor(connection, model, name, value, source))
+
     # -- the verbs (see store_import and store_views) -------------------------------------------------------------
     def add(self, paths, *, model_name: str | None = None):
         """Import lm-eval results files and ProxyLM record files (files or folders); returns an ``ImportReport``."""
