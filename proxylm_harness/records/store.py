@@ -37,7 +37,8 @@ _SCHEMA = (
     "score REAL NOT NULL, stderr REAL, partial INTEGER NOT NULL, lim REAL, task_version TEXT, lm_eval_version TEXT, "
     "date REAL NOT NULL, source INTEGER NOT NULL, UNIQUE(model, cell, source))",
     "CREATE INDEX IF NOT EXISTS records_model_cell ON records(model, cell)",
-    "CREATE INDEX IF NOT EXISTS records_cell ON records(cell)",
+    # covering: the matrix of a family reads (cell -> model, score, date) without touching the table
+    "CREATE INDEX IF NOT EXISTS records_cell ON records(cell, partial, model, score, date)",
     "CREATE INDEX IF NOT EXISTS records_source ON records(source)",
     "CREATE INDEX IF NOT EXISTS cells_family ON cells(family)",
     "CREATE TABLE IF NOT EXISTS runs (digest TEXT PRIMARY KEY, key TEXT NOT NULL, result TEXT NOT NULL, "
