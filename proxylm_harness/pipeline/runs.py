@@ -61,6 +61,8 @@ class RunLog:
     runs: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     progress: Any = None
+    #: the target's runs by task: whether each came from the records store instead of being computed
+    target_runs: dict = field(default_factory=dict)
 
     def tick(self, n: int = 1) -> None:
         if self.progress is not None and n:
@@ -105,6 +107,7 @@ def run_target(plan: Plan, family_plan: FamilyPlan, names: list[str], runner: Mo
 
     def record(run):
         out[run.task] = metric_value(run, key)
+        log.target_runs[run.task] = {"cached": run.cached}
         log.tick()
     try:
         runner.run(spec, {n: plan.tasks[n] for n in names}, settings, languages=plan.language_pairs,
