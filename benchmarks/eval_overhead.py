@@ -65,12 +65,15 @@ def main(argv=None) -> int:
 
     scripts = Path(sys.executable).parent
     startup_cmd = [sys.executable, "-c", "import lm_eval, lm_eval.tasks"]
+    # what `lm_eval run --tasks X` does before it can run anything: import, then index every task it ships
+    run_startup_cmd = [sys.executable, "-c", "import lm_eval, lm_eval.tasks; lm_eval.tasks.TaskManager()"]
     helps = {"proxylm-eval --help": [str(scripts / "proxylm-eval"), "--help"],
              "proxylm-eval run --help": [str(scripts / "proxylm-eval"), "run", "--help"],
              "proxylm-harness --help": [str(scripts / "proxylm-harness"), "--help"]}
-    walls, phases, startups, help_walls = [], [], [], {name: [] for name in helps}
+    walls, phases, startups, run_startups, help_walls = [], [], [], [], {name: [] for name in helps}
     for i in tqdm(range(args.repeats), desc="cached invocations"):
         startups.append(wall(startup_cmd))  # interleaved, so both see the same machine load
+        run_startups.append(wall(run_startup_cmd))
         for name, argv in helps.items():
             help_walls[name].append(wall(argv))
         out = root / f"cached-{i}"
@@ -84,6 +87,7 @@ def main(argv=None) -> int:
         phases.append(results["proxylm"]["timings"])
 
     median, startup = statistics.median(walls), statistics.median(startups)
+    run_startup = statistics.median(run_startups)
     phase = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
     rest = median - sum(phase.values())
     helps_median = {name: statistics.median(values) for name, values in help_walls.items()}
@@ -100,6 +104,8 @@ def main(argv=None) -> int:
         f"| whole invocation (wall, process start to exit) | **{median:.2f}** |",
         f"| lm-eval's own start-up, `python -c \"import lm_eval, lm_eval.tasks\"` (same run, interleaved) | **{startup:.2f}** |",
         f"| proxylm-eval beyond lm-eval's start-up | {median - startup:.2f} |",
+        f"| lm-eval's start-up before a run: import and `TaskManager()` over the tasks it ships (what `lm_eval run` "
+        f"does first) | {run_startup:.2f} |",
         f"| resolve tasks, check predictor, load task documents | {phase['tasks_s']:.3f} |",
         f"| proxy results from the cache | {phase['proxy_runs_s']:.3f} |",
         f"| features and prediction | {phase['features_prediction_s']:.3f} |",
@@ -107,7 +113,9 @@ def main(argv=None) -> int:
         *(f"| `{name}` | {value:.2f} |" for name, value in helps_median.items()),
         "",
         f"Bar: at most lm-eval's start-up + 1.0 s per invocation; measured {median:.2f} s against "
-        f"{startup:.2f} + 1.0 = {startup + 1.0:.2f} s ({'met' if median <= startup + 1.0 else 'NOT met'}). "
+        f"{startup:.2f} + 1.0 = {startup + 1.0:.2f} s with the bare import as lm-eval's start-up "
+        f"({'met' if median <= startup + 1.0 else 'NOT met'}); against the start-up `lm_eval run` really has "
+        f"({run_startup:.2f} s), {'met' if median <= run_startup + 1.0 else 'NOT met'}. "
         f"Bar: each `--help` under 1 s ({'met' if max(helps_median.values()) < 1.0 else 'NOT met'}).",
         "",
     ]

@@ -63,13 +63,10 @@ def main(argv=None) -> int:
     store_path = root / "records.sqlite3"
     env = {**os.environ, "PROXYLM_RECORDS_DB": str(store_path)}
     script = Path(sys.executable).parent / "proxylm-harness"
-    with tqdm(total=4, desc="store scale") as bar:
-        write_files(root / "first", args.files, 0, seed=0)
+    with tqdm(total=3, desc="store scale") as bar:
+        write_files(root / "files", args.files, 0, seed=0)
         bar.update()
-        first = timed([str(script), "records", "add", str(root / "first")], env)
-        bar.update()
-        write_files(root / "second", args.files, args.files, seed=1)
-        second = timed([str(script), "records", "add", str(root / "second")], env)
+        first = timed([str(script), "records", "add", str(root / "files")], env)
         bar.update()
         store = RecordsStore(store_path)
         records = len(store)
@@ -86,11 +83,9 @@ def main(argv=None) -> int:
     lines = [
         f"On {os.cpu_count()} CPU cores. Generated results files in lm-eval's format, 50 tasks (xnli, xcopa, "
         "xstorycloze, xwinograd, paws-x) x 2 metrics each, one model per file, imported with `proxylm-harness records "
-        "add FOLDER` (each file one transaction); then a second batch, for a store of "
-        f"{records:,} records.", "",
+        f"add FOLDER` (each file one transaction): a store of {records:,} records.", "",
         "| operation | seconds |", "|---|---|",
         f"| import {args.files:,} files ({args.files * 100:,} records), whole command | **{first:.1f}** |",
-        f"| import {args.files:,} more files into the store | {second:.1f} |",
         f"| `RecordsStore.list()` on {records:,} records (median of {args.repeats}) | **{statistics.median(lists):.3f}** |",
         f"| `RecordsStore.matrix(family='xnli', metric='acc')`, {shape[0]:,} models x {shape[1]} cells "
         f"(median) | **{statistics.median(matrices):.3f}** |",

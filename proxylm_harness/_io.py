@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UnlistedFileError", "atomic_path", "unwritable_file", "unwritable_folder", "fix_mode", "from_json", "only_reading", "quote", "readable", "read_json", "read_npz", "sha256_file", "to_json",
+__all__ = ["UnlistedFileError", "atomic_path", "folder_digest", "unwritable_file", "unwritable_folder", "fix_mode", "from_json", "only_reading", "quote", "readable", "read_json", "read_npz", "sha256_file", "to_json",
            "write_json", "write_npz", "write_text"]
 
 
@@ -121,6 +121,15 @@ def read_npz(path) -> dict:
 
     with np.load(readable(path), allow_pickle=False) as data:
         return {name: data[name] for name in data.files}
+
+
+def folder_digest(folder) -> str:
+    """``local:<16 hex>``, a digest of a folder's file names, sizes and modification times: how a local model is named
+    (cheap: no file is read; a copied folder with its times kept is the same model)."""
+    folder = Path(folder)
+    entries = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
+                     for p in folder.rglob("*") if p.is_file())
+    return "local:" + hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 def sha256_file(path) -> str:

@@ -13,6 +13,10 @@ from typing import Callable
 
 __all__ = ["SqliteFile"]
 
+#: Files up to this size are checked page by page when opened (``PRAGMA quick_check`` reads all of it); a larger one
+#: is checked where it is used: a damaged page raises at the first read of it, and the file is then set aside.
+_CHECKED_SIZE = 64 << 20
+
 
 class SqliteFile:
     """One SQLite database at ``path``, opened on first use.
@@ -61,9 +65,10 @@ class SqliteFile:
             if create:
                 connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA busy_timeout=60000")
-            (status,) = connection.execute("PRAGMA quick_check").fetchone()
-            if status != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {status}")
+            if not self.path.exists() or self.path.stat().st_size <= _CHECKED_SIZE:
+                (status,) = connection.execute("PRAGMA quick_check").fetchone()
+                if status != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {status}")
             if create:
                 self.create(connection)
         except sqlite3.DatabaseError:

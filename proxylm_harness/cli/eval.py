@@ -201,6 +201,13 @@ def _print_summary(report, results) -> None:
     if check:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in check.items() if v is not None and k != "tasks")
         print(f"estimates against the target's own scores on {check['tasks']} task(s): {shown}")
+    cost = report.cost
+    line = f"cost: proxies {cost['proxy_seconds']:.1f} s, target {cost['target_seconds']:.1f} s"
+    if cost["speedup"] is not None:
+        line += (f" on {cost['target_cells_computed']} cell(s), {cost['target_seconds_per_cell']:.1f} s a cell; "
+                 f"running the target on all {cost['cells']} cells would take ~{cost['full_run_seconds']:.0f} s: "
+                 f"{cost['speedup']:.1f}x less")
+    print(line)
     for failure in report.failures:
         print(f"proxylm-eval: {failure['role']} {failure['model']} failed: {failure['error']}", file=sys.stderr)
     for name, item in results["proxylm"]["tasks"].items():

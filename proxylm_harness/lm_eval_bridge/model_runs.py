@@ -12,9 +12,9 @@ import importlib.util
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
+from .._io import folder_digest
 from .proxies import ModelSpec
 from .run_cache import CacheKey, config_hash
 from .seq2seq_model import SEQ2SEQ_MODEL
@@ -103,12 +103,7 @@ def lm_eval_model(spec: ModelSpec, settings: RunSettings) -> tuple[str, dict]:
 
 def model_revision(spec: ModelSpec) -> str:
     """The revision of a hub model, or, for a local folder, a digest of its files' names, sizes and times."""
-    if not spec.local:
-        return spec.revision
-    folder = Path(spec.pretrained)
-    entries = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
-                     for p in folder.rglob("*") if p.is_file())
-    return "local:" + hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+    return folder_digest(spec.pretrained) if spec.local else spec.revision
 
 
 def task_fingerprint(task) -> tuple[str, str]:

@@ -63,6 +63,7 @@ def results_dict(report: EstimationReport) -> dict:
             "failures": report.failures,
             "warnings": report.warnings,
             "timings": {k: round(v, 4) for k, v in report.timings.items()},
+            "cost": report.cost,
         },
     }
 

@@ -32,11 +32,20 @@ class LmEvalRunner:
     task_manager: Any = None
 
     def prepare(self, plan: Plan) -> None:
-        """Tell the records store each task's cell (family, dataset, languages), so every run becomes a record."""
-        if hasattr(self.cache, "describe_tasks"):
-            self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
-                                              "source_lang": lang.source_lang, "target_lang": lang.target_lang}
-                                       for name, lang in plan.languages.items()})
+        """Tell the records store each task's cell (family, dataset, languages), so every run becomes a record, and
+        the target's size where its config says it (counted without loading weights)."""
+        if not hasattr(self.cache, "describe_tasks"):
+            return
+        self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
+                                          "source_lang": lang.source_lang, "target_lang": lang.target_lang}
+                                   for name, lang in plan.languages.items()})
+        from .._io import folder_digest
+        from ..lm_eval_bridge.model_size import count_parameters
+
+        target = parse_proxies(f"target={plan.request.target}")[0]
+        name = folder_digest(target.pretrained) if target.local else target.pretrained
+        if not self.cache.has_factor(name, "params_b"):
+            self.cache.note_factor(name, "params_b", count_parameters(target.pretrained), "config")
 
     def run(self, spec: ModelSpec, tasks: dict, settings: RunSettings, *, languages: dict, fingerprints: dict,
             on_result) -> None:
@@ -52,6 +61,8 @@ class RunLog:
     runs: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
     progress: Any = None
+    #: the target's runs by task: whether each came from the records store instead of being computed
+    target_runs: dict = field(default_factory=dict)
 
     def tick(self, n: int = 1) -> None:
         if self.progress is not None and n:
@@ -96,6 +107,7 @@ def run_target(plan: Plan, family_plan: FamilyPlan, names: list[str], runner: Mo
 
     def record(run):
         out[run.task] = metric_value(run, key)
+        log.target_runs[run.task] = {"cached": run.cached}
         log.tick()
     try:
         runner.run(spec, {n: plan.tasks[n] for n in names}, settings, languages=plan.language_pairs,

@@ -34,6 +34,7 @@ class EstimationReport:
     failures: list
     warnings: list
     timings: dict = field(default_factory=dict)
+    cost: dict = field(default_factory=dict)
 
     @property
     def request(self) -> Request:
@@ -73,7 +74,8 @@ class Pipeline:
             log.progress.close()
         self.timings["features_prediction_s"] = time.perf_counter() - clock - target_s
         return EstimationReport(self.mode.name, plan, estimates, predictors, log.runs, log.failures,
-                                [w for family in plan.families for w in warnings[family]], dict(self.timings))
+                                [w for family in plan.families for w in warnings[family]], dict(self.timings),
+                                cost=_cost(self.timings, log, len(plan.leaves)))
 
     # -- the stages ----------------------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -131,3 +133,18 @@ class Pipeline:
     def _log(self, plan: Plan) -> RunLog:
         total = sum(len(f.proxies) * len(f.tasks) + self.mode.planned_target_runs(f) for f in plan.families.values())
         return RunLog(progress=self.progress_factory(total) if self.progress_factory is not None else None)
+
+
+def _cost(timings: dict, log: RunLog, cells: int) -> dict:
+    """What the run cost and saved: seconds on proxies and on target cells, against the target's measured seconds per
+    cell times every cell (the realised speed-up); unknown when no target cell was computed here."""
+    computed = sum(not run["cached"] for run in log.target_runs.values())
+    spent = timings.get("proxy_runs_s", 0.0) + timings.get("target_runs_s", 0.0)
+    out = {"proxy_seconds": timings.get("proxy_runs_s", 0.0),
+           "target_seconds": timings.get("target_runs_s", 0.0), "target_cells_computed": computed,
+           "cells": cells, "target_seconds_per_cell": None, "full_run_seconds": None, "speedup": None}
+    if computed:
+        per_cell = timings["target_runs_s"] / computed  # model loading included: an upper bound per cell
+        out.update(target_seconds_per_cell=per_cell, full_run_seconds=per_cell * cells,
+                   speedup=per_cell * cells / spent if spent > 0 else None)
+    return out

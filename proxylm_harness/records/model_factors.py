@@ -4,12 +4,12 @@ factors are its size in billions of parameters, its family, and whatever further
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._io import folder_digest
 from .layouts import RecordsError
 
 __all__ = ["ModelRef", "family_from_name", "model_ref", "params_from_name", "read_factors_csv"]
@@ -47,7 +47,7 @@ def model_ref(model_args, *, name_override: str | None = None) -> ModelRef:
         raise ValueError("model_args names no model (no pretrained=...)")
     folder = Path(pretrained)
     if folder.is_dir():
-        return ModelRef(_folder_digest(folder), revision)
+        return ModelRef(folder_digest(folder), revision)
     return ModelRef(pretrained.rstrip("/"), revision)
 
 
@@ -66,12 +66,6 @@ def _parse_args(model_args) -> dict:
         if key.strip():
             out[key.strip()] = value.strip()
     return out
-
-
-def _folder_digest(folder: Path) -> str:
-    entries = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
-                     for p in folder.rglob("*") if p.is_file())
-    return "local:" + hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 def params_from_name(name: str) -> float | None:

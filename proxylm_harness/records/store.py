@@ -37,7 +37,8 @@ _SCHEMA = (
     "score REAL NOT NULL, stderr REAL, partial INTEGER NOT NULL, lim REAL, task_version TEXT, lm_eval_version TEXT, "
     "date REAL NOT NULL, source INTEGER NOT NULL, UNIQUE(model, cell, source))",
     "CREATE INDEX IF NOT EXISTS records_model_cell ON records(model, cell)",
-    "CREATE INDEX IF NOT EXISTS records_cell ON records(cell)",
+    # covering: the matrix of a family reads (cell -> model, score, date) without touching the table
+    "CREATE INDEX IF NOT EXISTS records_cell ON records(cell, partial, model, score, date)",
     "CREATE INDEX IF NOT EXISTS records_source ON records(source)",
     "CREATE INDEX IF NOT EXISTS cells_family ON cells(family)",
     "CREATE TABLE IF NOT EXISTS runs (digest TEXT PRIMARY KEY, key TEXT NOT NULL, result TEXT NOT NULL, "
@@ -246,6 +247,15 @@ class RecordsStore:
             connection.execute("DELETE FROM runs")
         self._write(write)
         return count
+
+    def has_factor(self, model: str, name: str) -> bool:
+        return bool(self.query("SELECT 1 FROM factors WHERE model = ? AND name = ?", (model, name)))
+
+    def note_factor(self, model: str, name: str, value, source: str) -> None:
+        """Record one factor of ``model`` (e.g. its size counted from its config) unless a better source gave it."""
+        if value is None or self.read_only:
+            return
+        self._write(lambda connection: self._set_factor(connection, model, name, value, source))
 
     # -- the verbs (see store_import and store_views) -------------------------------------------------------------
     def add(self, paths, *, model_name: str | None = None):

@@ -20,12 +20,17 @@ def _model_key(name: str, revision: str) -> str:
     return name if revision in ("", "main") else f"{name}@{revision}"
 
 
+def _model_keys(names: pd.Series, revisions: pd.Series) -> pd.Series:
+    plain = revisions.isin(("", "main"))
+    return names.where(plain, names + "@" + revisions)
+
+
 def list_models(store) -> pd.DataFrame:
     """One row per (model, family): cells known, records, and conflicts (cells with differing scores)."""
     rows = store.query("SELECT m.name, m.revision, s.family, s.cells, s.records, s.conflicts FROM summary s "
                        "JOIN models m ON m.id = s.model ORDER BY m.name, m.revision, s.family")
     out = pd.DataFrame(rows, columns=["name", "revision", "family", "cells", "records", "conflicts"])
-    out.insert(0, "model", [_model_key(n, r) for n, r in zip(out["name"], out["revision"])])
+    out.insert(0, "model", _model_keys(out["name"], out["revision"]))
     return out.drop(columns=["name", "revision"])
 
 
@@ -65,7 +70,7 @@ def long_table(store, *, models=None) -> pd.DataFrame:
                "target_lang", "score", "stderr", "partial", "limit", "task_version", "lm_eval_version", "date",
                "source"]
     frame = pd.DataFrame(rows, columns=columns)
-    frame.insert(0, "model", [_model_key(n, r) for n, r in zip(frame["name"], frame["revision"])])
+    frame.insert(0, "model", _model_keys(frame["name"], frame["revision"]))
     frame["partial"] = frame["partial"].astype(bool)
     return frame.drop(columns=["name", "revision"])
 
@@ -136,20 +141,17 @@ def _cell_label(row) -> str:
 
 
 def _factors(store, models: list) -> pd.DataFrame:
-    names = {m: m.partition("@")[0] for m in models}
     rows = store.query("SELECT model, name, value, number, source FROM factors")
-    table: dict = {m: {} for m in models}
-    by_name: dict = {}
-    for model, name, value, number, source in rows:
-        by_name.setdefault(model, []).append((name, value, number, source))
-    for model, base in names.items():
-        for name, value, number, source in by_name.get(base, []):
-            table[model][name] = number if number is not None else value
-            if name == "params_b":
-                table[model]["params_source"] = source
-    frame = pd.DataFrame.from_dict(table, orient="index")
+    found = pd.DataFrame(rows, columns=["model", "name", "value", "number", "source"])
+    found["factor"] = found["number"].astype(object).where(found["number"].notna(), found["value"])
+    table = found.pivot(index="model", columns="name", values="factor")
+    table["params_source"] = found[found["name"] == "params_b"].set_index("model")["source"]
+    frame = table.reindex([m.partition("@")[0] for m in models])
+    frame.index = pd.Index(models, name="model")
+    frame.columns.name = None
     for column in ("params_b", "family", "params_source"):
         if column not in frame.columns:
             frame[column] = None
-    frame.index.name = "model"
+    if "params_b" in frame.columns:
+        frame["params_b"] = pd.to_numeric(frame["params_b"], errors="coerce")
     return frame

@@ -37,3 +37,18 @@ def test_eval_overhead_writes_its_section(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     text = markdown.read_text()
     assert "<!-- eval-overhead:start -->" in text and "whole invocation" in text
+
+
+def test_records_store_scale_writes_its_section(tmp_path):
+    markdown = tmp_path / "RESULTS.md"
+    run = _run("records_store_scale.py", "--files", 30, "--repeats", 1, "--markdown", markdown, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    text = markdown.read_text()
+    assert "<!-- records-store-scale:start -->" in text and "3,000 records" in text
+
+
+def test_predict_scale_writes_its_section(tmp_path):
+    markdown = tmp_path / "RESULTS.md"
+    run = _run("predict_scale.py", "--rows", 200, 400, "--markdown", markdown, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "<!-- predict-scale:start -->" in markdown.read_text() and "| 400 |" in markdown.read_text()

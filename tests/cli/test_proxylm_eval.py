@@ -258,10 +258,10 @@ def test_missing_and_tampered_predictor(world, tmp_path):
 def test_corrupted_cache_is_set_aside_and_results_recomputed(world, tmp_path):
     cache_dir = tmp_path / "cache"
     (cache_dir).mkdir()
-    (cache_dir / "proxy-results.sqlite3").write_bytes(b"this is not a database" * 100)
+    (cache_dir / "records.sqlite3").write_bytes(b"this is not a database" * 100)
     run = _run(world, *_mt_args(world, tmp_path / "o", "--proxy_cache_dir", cache_dir))
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "unreadable" in run.stderr and list(cache_dir.glob("proxy-results.sqlite3.corrupt-*"))
+    assert "unreadable" in run.stderr and list(cache_dir.glob("records.sqlite3.corrupt-*"))
     again = _run(world, *_mt_args(world, tmp_path / "o2", "--proxy_cache_dir", cache_dir))
     assert all(r["cached"] for r in _results(tmp_path / "o2")["proxylm"]["proxy_runs"])
     assert again.returncode == 0

@@ -97,13 +97,16 @@ def test_task_without_block_is_refused_with_the_block_to_paste():
         task_languages({"task": "my_new_task"})
 
 
-def test_unknown_code_or_family_names_the_task():
+def test_unknown_code_names_the_task_and_families_are_open():
     bad_code = {"task": "t1", "metadata": metadata_config("translation", "eng_Latn", "qqx_Zzzz", "flores200")}
     with pytest.raises(TaskMetadataError, match=r"target_lang of task 't1': Unknown language code 'qqx_Zzzz'"):
         task_languages(bad_code)
-    bad_family = {"task": "t2", "metadata": metadata_config("summarisation", "en", "en", "x")}
-    with pytest.raises(TaskMetadataError, match=r"family of task 't2' must be a str among .* Got 'summarisation'"):
-        task_languages(bad_family)
+    # a family without an entry is a family of its own (issue 11): it gets the defaults of families.family_for
+    new_family = {"task": "t2", "metadata": metadata_config("summarisation", "en", "en", "x")}
+    assert task_languages(new_family).family == "summarisation"
+    no_family = {"task": "t2", "metadata": metadata_config(" ", "en", "en", "x")}
+    with pytest.raises(TaskMetadataError, match="t2' lacks family"):
+        task_languages(no_family)
     incomplete = {"task": "t3", "metadata": {"proxylm": {"family": "intent", "source_lang": "en"}}}
     with pytest.raises(TaskMetadataError, match="t3' lacks target_lang, dataset"):
         task_languages(incomplete)

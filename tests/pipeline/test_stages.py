@@ -209,3 +209,31 @@ def test_one_call_api_refuses_unknown_arguments_before_any_work():
 
     with pytest.raises(TypeError, match="num_fewshots.*Did you mean: 'num_fewshot'"):
         proxylm_harness.estimate("facebook/m2m100_1.2B", MT_TASKS, num_fewshots=0)
+
+
+def test_the_runner_tells_the_store_each_tasks_cell_and_a_local_targets_size(managers, tmp_path):
+    pytest.importorskip("torch")
+    from proxylm_harness._io import folder_digest
+    from proxylm_harness.pipeline.runs import LmEvalRunner
+    from proxylm_harness.records.store import RecordsStore
+
+    target = fx.build_causal_model(tmp_path / "target")
+    store = RecordsStore(tmp_path / "records.sqlite3")
+    plan = _pipeline(managers, "intent", Measure(3), StandInRunner(), target=str(target)).plan()
+    LmEvalRunner(cache=store).prepare(plan)
+    assert store._task_cells["massive_intent_sw-KE"]["target_lang"] == "swa"
+    factors = store.query("SELECT name, number, source FROM factors WHERE model = ?", (folder_digest(target),))
+    assert factors and factors[0][0] == "params_b" and 0 < factors[0][1] < 0.01 and factors[0][2] == "config"
+
+
+def test_the_report_says_what_the_run_cost_and_saved(managers):
+    report = _pipeline(managers, "intent", Measure(3), StandInRunner(), target="some/model").run()
+    cost = report.cost
+    assert cost["target_cells_computed"] == 3 and cost["cells"] == 5
+    assert cost["target_seconds_per_cell"] == pytest.approx(report.timings["target_runs_s"] / 3)
+    assert cost["full_run_seconds"] == pytest.approx(cost["target_seconds_per_cell"] * 5)
+    spent = report.timings["proxy_runs_s"] + report.timings["target_runs_s"]
+    assert cost["speedup"] == pytest.approx(cost["full_run_seconds"] / spent)
+    assert results_dict(report)["proxylm"]["cost"] == cost
+    estimate_only = _pipeline(managers, "mt", EstimateOnly(), StandInRunner()).run()
+    assert estimate_only.cost["speedup"] is None and estimate_only.cost["target_cells_computed"] == 0

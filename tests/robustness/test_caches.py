@@ -10,15 +10,21 @@ import warnings
 import pytest
 from faults import python_code
 
-from proxylm_harness.lm_eval_bridge.run_cache import CacheError, CacheKey, CacheWarning, ResultCache
+from proxylm_harness.lm_eval_bridge.run_cache import CacheKey
+from proxylm_harness.records.layouts import RecordsError
+from proxylm_harness.records.store import RecordsStore, StoreWarning
 
 
 def _key(i=0):
     return CacheKey("m", "main", "{}", f"task{i}", "1.0", "hash", None, None, "[0]", "0.4.13")
 
 
+def _cache(folder):  # the run cache is the records store
+    return RecordsStore(folder / "records.sqlite3")
+
+
 def _filled(folder, n=300):
-    cache = ResultCache(folder)
+    cache = _cache(folder)
     for i in range(n):
         cache.put(_key(i), {"metrics": {"acc,none": i / n, "padding": "x" * 2000}})
     cache.close()
@@ -36,34 +42,36 @@ def test_a_damaged_page_is_found_at_open_and_the_file_set_aside(tmp_path):
     path = _filled(tmp_path)
     _damage_a_page(path)
     with sqlite3.connect(path) as connection:  # the damage the old open-time check missed
-        assert connection.execute("SELECT count(*) FROM results").fetchone() == (300,)
-    cache = ResultCache(tmp_path)
-    with pytest.warns(CacheWarning, match="unreadable.*moved to"):
+        assert connection.execute("SELECT count(*) FROM runs").fetchone() == (300,)
+    cache = _cache(tmp_path)
+    with pytest.warns(StoreWarning, match="unreadable.*moved to"):
         assert cache.get(_key(3)) is None
-    assert list(tmp_path.glob("proxy-results.sqlite3.corrupt-*"))
+    assert list(tmp_path.glob("records.sqlite3.corrupt-*"))
     cache.put(_key(3), {"metrics": {"acc,none": 0.5}})
-    assert cache.get(_key(3)) == {"metrics": {"acc,none": 0.5}} and len(cache) == 1
+    assert cache.get(_key(3)) == {"metrics": {"acc,none": 0.5}} and cache.run_count() == 1
 
 
 def test_clearing_a_damaged_cache_works(tmp_path):
     path = _filled(tmp_path)
     _damage_a_page(path)
-    with pytest.warns(CacheWarning):
-        assert ResultCache(tmp_path).clear() == 0
-    assert len(ResultCache(tmp_path)) == 0
+    with pytest.warns(StoreWarning):
+        assert _cache(tmp_path).clear() == 0
+    assert _cache(tmp_path).run_count() == 0
 
 
 # -- item 9: read-only file and folder ----------------------------------------------------------------------------
 _READ_BACK = textwrap.dedent("""
     import json, sys, warnings
-    from proxylm_harness.lm_eval_bridge.run_cache import CacheKey, ResultCache
+    from pathlib import Path
+    from proxylm_harness.lm_eval_bridge.run_cache import CacheKey
+    from proxylm_harness.records.store import RecordsStore
     key = CacheKey("m", "main", "{}", "task3", "1.0", "hash", None, None, "[0]", "0.4.13")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cache = ResultCache(sys.argv[1])
+        cache = RecordsStore(Path(sys.argv[1]) / "records.sqlite3")
         found = cache.get(key)
         cache.put(CacheKey("m", "main", "{}", "new", "1.0", "hash", None, None, "[0]", "0.4.13"), {"metrics": {}})
-        print(json.dumps({"found": found is not None, "rows": len(cache), "read_only": cache.read_only,
+        print(json.dumps({"found": found is not None, "rows": cache.run_count(), "read_only": cache.read_only,
                           "warnings": [str(w.message) for w in caught]}))
 """)
 
@@ -105,11 +113,13 @@ def test_a_read_only_folder_without_a_cache_runs_without_one(tmp_path, read_only
 def test_clearing_a_read_only_cache_is_refused_in_one_line(tmp_path, read_only):
     _filled(tmp_path, n=3)
     read_only(tmp_path)
-    code = ("import sys\nfrom proxylm_harness.lm_eval_bridge.run_cache import ResultCache, CacheError\n"
-            f"try:\n    ResultCache({str(tmp_path)!r}).clear()\nexcept CacheError as e:\n    print('refused:', e)\n")
+    code = ("import sys\nfrom proxylm_harness.records.store import RecordsStore\n"
+            "from proxylm_harness.records.layouts import RecordsError\n"
+            f"try:\n    RecordsStore({str(tmp_path / 'records.sqlite3')!r}).clear()\nexcept RecordsError as e:\n"
+            "    print('refused:', e)\n")
     out = python_code(code)
     assert out.returncode == 0 and out.stdout.startswith("refused:") and "read-only" in out.stdout
-    assert issubclass(CacheError, ValueError)
+    assert issubclass(RecordsError, ValueError)
 
 
 # -- items 2 and 3: keys taken from the task as asked for, documents included ------------------------------------
@@ -146,4 +156,4 @@ def test_no_warning_for_a_healthy_cache(tmp_path):
     _filled(tmp_path, n=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert ResultCache(tmp_path).get(_key(2))["metrics"]["acc,none"] == pytest.approx(2 / 5)
+        assert _cache(tmp_path).get(_key(2))["metrics"]["acc,none"] == pytest.approx(2 / 5)

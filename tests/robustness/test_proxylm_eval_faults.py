@@ -52,11 +52,11 @@ def _run(world, cache, *args, **kwargs):
 
 
 def _rows(cache) -> int:
-    path = Path(cache) / "proxy-results.sqlite3"
+    path = Path(cache) / "records.sqlite3"
     if not path.exists():
         return 0
     with sqlite3.connect(path) as connection:
-        return connection.execute("SELECT count(*) FROM results").fetchone()[0]
+        return connection.execute("SELECT count(*) FROM runs").fetchone()[0]
 
 
 def _mt(world, out, *extra):
