@@ -4,7 +4,6 @@ importance. Everything the command ``proxylm-harness complete`` prints or writes
 from __future__ import annotations
 
 import fnmatch
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
