@@ -20,6 +20,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "proxies": ["PROXIES", "TARGETS", "ModelSpec", "ProxyError", "default_proxies", "parse_proxies",
                 "target_record_name"],
     "model_runs": ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "lm_eval_model", "model_revision",
-                   "run_model", "task_fingerprint"],
+                   "run_model", "store_name", "task_fingerprint"],
     "run_cache": ["CacheKey", "config_hash"],
 })

@@ -19,8 +19,8 @@ from .proxies import ModelSpec
 from .run_cache import CacheKey, config_hash
 from .seq2seq_model import SEQ2SEQ_MODEL
 
-__all__ = ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "lm_eval_model", "model_revision", "run_model",
-           "task_fingerprint", "documents_digest"]
+__all__ = ["ModelRunError", "RunContext", "RunSettings", "TaskRun", "documents_digest", "lm_eval_model",
+           "model_revision", "run_model", "store_name", "task_fingerprint"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,14 @@ def lm_eval_model(spec: ModelSpec, settings: RunSettings) -> tuple[str, dict]:
 def model_revision(spec: ModelSpec) -> str:
     """The revision of a hub model, or, for a local folder, a digest of its files' names, sizes and times."""
     return folder_digest(spec.pretrained) if spec.local else spec.revision
+
+
+def store_name(spec: ModelSpec) -> str:
+    """The model as the records store names it: a local folder by its digest, a hub id with ``@revision`` unless it
+    is ``main`` (as a run of it is stored)."""
+    if spec.local:
+        return folder_digest(spec.pretrained)
+    return spec.pretrained if spec.revision in ("", "main") else f"{spec.pretrained}@{spec.revision}"
 
 
 def task_fingerprint(task) -> tuple[str, str]:

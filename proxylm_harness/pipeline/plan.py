@@ -18,12 +18,14 @@ __all__ = ["FamilyPlan", "Plan", "load_documents", "make_plan"]
 
 @dataclass
 class FamilyPlan:
-    """The tasks of one family, the proxies to run on them, and the predictor that applies (None: the mode fits one)."""
+    """The tasks of one family, the proxies to run on them, the predictor that applies (None: the mode fits one, or
+    completion from the records serves), and the records store's view of the family (``source``; None: no store)."""
 
     family: TaskFamily
     tasks: list[str]
     proxies: list[ModelSpec]
     predictor: FittedPredictor | None = None
+    source: object = None
 
 
 @dataclass
@@ -49,31 +51,54 @@ class Plan:
         return {name: (lang.raw_source_lang, lang.raw_target_lang) for name, lang in self.languages.items()}
 
 
-def make_plan(request: Request, mode, task_manager, settings: RunSettings) -> Plan:
+def make_plan(request: Request, mode, task_manager, settings: RunSettings, store=None) -> Plan:
     """Resolve and check the request (no data, no model): tasks, languages, families, proxies, predictors; ``mode``
-    says whether a predictor is chosen now or fitted later. ``load_documents`` then loads the tasks."""
+    says whether a predictor is chosen now or fitted later; a family no predictor serves is completed from the
+    records ``store`` where it can be. ``load_documents`` then loads the tasks."""
     leaves, groups = _resolve_tasks(request.tasks, task_manager)
     languages = _languages(leaves, task_manager)
     by_family: dict[str, list[str]] = {}
     for name in leaves:
         by_family.setdefault(languages[name].family, []).append(name)
-    families = {}
+    plan = Plan(request, settings, languages, groups, {})
     for name, tasks in by_family.items():
         try:
             family = family_for(name, _task_metrics(tasks[0], task_manager), request.metric)
         except ValueError as error:
             raise EstimationError(str(error)) from None
-        if mode.fits_own_predictor:
-            plan = FamilyPlan(family, tasks, request.proxies or default_proxies(family))
-        else:
-            artifact = predictor_for(request, family, settings.num_fewshot)
-            proxies = check_predictor(artifact, family, settings.num_fewshot, request.proxies)
-            plan = FamilyPlan(family, tasks, proxies, FittedPredictor.from_artifact(artifact, family))
-        if not plan.proxies:
+        family_plan = _family_plan(plan, mode, family, tasks, store)
+        if not family_plan.proxies:
             raise EstimationError(f"No proxies for {name} tasks. Hint: name some with --proxies.")
-        mode.check(plan)
-        families[name] = plan
-    return Plan(request, settings, languages, groups, families)
+        mode.check(family_plan)
+        plan.families[name] = family_plan
+    return plan
+
+
+def _family_plan(plan: Plan, mode, family: TaskFamily, tasks: list[str], store) -> FamilyPlan:
+    """A family's proxies and predictor: fitted later (``mode``), a predictor folder that applies, or, where none
+    does and ``--predictor`` is ``auto``, completion from the records store."""
+    from .completion_stage import CompletionSource
+
+    request, num_fewshot = plan.request, plan.settings.num_fewshot
+    default = FamilyPlan(family, tasks, request.proxies or default_proxies(family))
+    if store is not None:
+        default.source = CompletionSource(store, plan, default)
+    if mode.fits_own_predictor:
+        return default
+    try:
+        artifact = predictor_for(request, family, num_fewshot)
+    except EstimationError as error:
+        if request.predictor != "auto" or default.source is None:
+            raise
+        why = default.source.why_not(proxies_to_run=len(default.proxies))
+        if why is not None:
+            raise EstimationError(f"{error} Completion from the records cannot serve either: {why}.") from None
+        return default
+    proxies = check_predictor(artifact, family, num_fewshot, request.proxies)
+    chosen = FamilyPlan(family, tasks, proxies, FittedPredictor.from_artifact(artifact, family))
+    if store is not None:
+        chosen.source = CompletionSource(store, plan, chosen)
+    return chosen
 
 
 def load_documents(plan: Plan, task_manager) -> None:

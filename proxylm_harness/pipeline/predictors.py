@@ -31,6 +31,12 @@ class FittedPredictor:
     predictor: object
     report: dict
 
+    def apply(self, work, names, estimates: dict, coverage) -> None:
+        """Estimate the family's tasks ``names`` (those with every proxy's score) into ``estimates``."""
+        from .estimates import apply_predictor
+
+        apply_predictor(self, work.rows.loc[names], work.plan, estimates, coverage)
+
     @classmethod
     def from_artifact(cls, artifact, family: TaskFamily) -> "FittedPredictor":
         manifest = artifact.manifest
@@ -38,6 +44,8 @@ class FittedPredictor:
             "id": artifact.id, "directory": str(artifact.directory), "target": manifest["target"],
             "features": artifact.spec.columns,
             "validation": {"rmse": manifest["validation"]["rmse"] / family.scale,
+                           "mae": (manifest["validation"]["mae"] / family.scale
+                                   if manifest["validation"].get("mae") is not None else None),
                            "coverage": manifest["validation"].get("coverage"),
                            "calibration": manifest["validation"].get("calibration")}})
 
@@ -49,6 +57,7 @@ class FittedPredictor:
             "id": "fitted-on-measured-tasks", "fitted_on": fitted_on, "records_rows": records_rows,
             "features": spec.columns,
             "validation": {"rmse": float((residuals ** 2).mean() ** 0.5) / family.scale,
+                           "mae": float(abs(residuals).mean()) / family.scale,
                            "method": "leave-one-out" if folds == len(residuals) else f"{folds}-fold cross-validation"}})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
 
-from ..lm_eval_bridge.model_runs import ModelRunError, RunContext, RunSettings, TaskRun, run_model
+from ..lm_eval_bridge.model_runs import ModelRunError, RunContext, RunSettings, TaskRun, run_model, store_name
 from ..lm_eval_bridge.proxies import ModelSpec, parse_proxies
 from .plan import FamilyPlan, Plan
 from .request import EstimationError
@@ -39,11 +39,10 @@ class LmEvalRunner:
         self.cache.describe_tasks({name: {"family": lang.family, "dataset": lang.dataset,
                                           "source_lang": lang.source_lang, "target_lang": lang.target_lang}
                                    for name, lang in plan.languages.items()})
-        from .._io import folder_digest
         from ..lm_eval_bridge.model_size import count_parameters
 
         target = parse_proxies(f"target={plan.request.target}")[0]
-        name = folder_digest(target.pretrained) if target.local else target.pretrained
+        name = store_name(target).partition("@")[0]
         if not self.cache.has_factor(name, "params_b"):
             self.cache.note_factor(name, "params_b", count_parameters(target.pretrained), "config")
 

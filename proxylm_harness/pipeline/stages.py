@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..lm_eval_bridge.model_runs import RunSettings
-from .estimates import Estimate, apply_predictor, feature_rows
+from .estimates import Estimate, feature_rows
 from .modes import FamilyWork, Mode
 from .plan import Plan, load_documents, make_plan
 from .predictors import FittedPredictor, proxy_column
@@ -49,9 +49,12 @@ class Pipeline:
     """One proxylm-eval invocation. ``progress_factory(total)`` makes a bar (``update(n)``, ``close()``) over model runs."""
 
     def __init__(self, request: Request, mode: Mode, task_manager, settings: RunSettings, runner: ModelRunner, *,
-                 progress_factory: Callable[[int], Any] | None = None):
+                 progress_factory: Callable[[int], Any] | None = None, store=None):
         self.request, self.mode, self.task_manager = request, mode, task_manager
         self.settings, self.runner, self.progress_factory = settings, runner, progress_factory
+        #: the records store completion reads (default: the runner's cache, when it is a store)
+        cache = getattr(runner, "cache", None)
+        self.store = store if store is not None else (cache if hasattr(cache, "matrix") else None)
         self.timings: dict[str, float] = {}
 
     def run(self) -> EstimationReport:
@@ -80,7 +83,7 @@ class Pipeline:
     # -- the stages ----------------------------------------------------------------------------------------------
     def plan(self) -> Plan:
         """Tasks, languages, proxies, predictors and every check that needs no model."""
-        return make_plan(self.request, self.mode, self.task_manager, self.settings)
+        return make_plan(self.request, self.mode, self.task_manager, self.settings, store=self.store)
 
     def load_documents(self, plan: Plan) -> None:
         """The tasks' documents, their fingerprints (the cache keys) and the checks that need them."""
@@ -90,7 +93,8 @@ class Pipeline:
         run_proxies(plan, self.runner, log)
 
     def run_target(self, plan: Plan, log: RunLog) -> tuple[dict, dict, dict]:
-        """Per family: the rows the proxies give, the target cells the mode chooses, and the target's scores there."""
+        """Per family: the rows the proxies give, the records' completion where the mode wants it before the target
+        runs, the target cells the mode chooses, and the target's scores there."""
         estimates, works, warnings, seconds = {}, {}, {}, 0.0
         for name, family_plan in plan.families.items():
             warnings[name] = []
@@ -108,6 +112,9 @@ class Pipeline:
                     estimates[task].warnings.append(f"not estimated: proxy run(s) failed ({', '.join(missing)})")
             work = FamilyWork(family_plan, proxies, feature_rows(plan, family_plan, proxies, log.runs), complete,
                               [proxy_column(p.record_name, plan.settings.num_fewshot) for p in proxies])
+            if work.source is not None:
+                work.source.runs = log.runs
+            self.mode.before_target(work, plan.request, warnings[name])
             work.target_tasks = self.mode.target_tasks(work)
             started = time.perf_counter()
             work.measured = run_target(plan, family_plan, work.target_tasks, self.runner, log)
@@ -119,15 +126,16 @@ class Pipeline:
         return estimates, works, warnings
 
     def fit_and_apply(self, plan: Plan, estimates: dict, works: dict, warnings: dict) -> dict:
-        """Per family: the predictor the mode gives (chosen in the plan, or fitted now), applied to the other tasks."""
+        """Per family: the predictor the mode gives (chosen in the plan, fitted now, or the records' completion),
+        applied to the other tasks; the target's scores the store knows count as measured."""
         predictors = {}
         for name, work in works.items():
             fitted = self.mode.fit(work, estimates, plan.request, warnings[name])
-            if fitted is None:
-                continue
-            predictors[name] = fitted
-            todo = self.mode.tasks_to_estimate(work)
-            apply_predictor(fitted, work.rows.loc[todo], work.plan, estimates, plan.request.coverage)
+            if fitted is not None:
+                predictors[name] = fitted
+                fitted.apply(work, self.mode.tasks_to_estimate(work), estimates, plan.request.coverage)
+            if work.completion is not None and not self.mode.hide_target:
+                work.completion.apply(work, [], estimates, plan.request.coverage, measured_only=True)
         return predictors
 
     def _log(self, plan: Plan) -> RunLog:

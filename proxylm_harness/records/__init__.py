@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "rows_to_estimate": ["InputError", "iter_rows", "read_rows"],
     "store": ["RecordsStore", "StoreWarning", "default_store_path"],
     "store_import": ["ImportReport"],
-    "store_views": ["RecordsMatrix"],
+    "store_views": ["RecordsMatrix", "cell_label"],
     "results_files": ["read_results_file"],
     "model_factors": ["ModelRef", "family_from_name", "params_from_name"],
     "fetch": ["fetch_records"],

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .layouts import RecordsError
 
-__all__ = ["RecordsMatrix", "list_models", "long_table", "matrix", "show_model"]
+__all__ = ["RecordsMatrix", "cell_label", "list_models", "long_table", "matrix", "show_model"]
 
 _SELECTED = "SELECT r.model, r.cell, r.score, r.date, r.id FROM records r JOIN cells c ON c.id = r.cell"
 
@@ -134,10 +134,15 @@ def _cells(store, ids: list) -> pd.DataFrame:
 
 
 def _cell_label(row) -> str:
-    label = f"{row.task}:{row.metric}"
-    if row.n_shot:
-        label += f"@{row.n_shot}shot"
-    return label + (f"[{row.setting}]" if row.setting else "")
+    return cell_label(row.task, row.metric, row.n_shot, row.setting)
+
+
+def cell_label(task: str, metric: str, n_shot=0, setting="") -> str:
+    """A cell's name in ``RecordsMatrix``: ``xnli_sw:acc``, ``xnli_sw:acc@5shot``, ``en-de:spBLEU[zero-shot]``."""
+    label = f"{task}:{metric}"
+    if n_shot:
+        label += f"@{n_shot}shot"
+    return label + (f"[{setting}]" if setting else "")
 
 
 def _factors(store, models: list) -> pd.DataFrame:

@@ -180,6 +180,35 @@ def test_measure_fits_on_k_measured_languages_and_estimates_the_rest(world):
         assert any("interval unbounded" in w for w in tasks[name]["warnings"])
 
 
+def test_estimate_only_completes_a_target_no_predictor_serves_from_the_records_store(world, tmp_path):
+    """Other models' lm-eval results in a store: a target with no predictor is completed from them and the proxies."""
+    store = tmp_path / "records.sqlite3"
+    files = []
+    for i, (model, ability) in enumerate({"org/fam-1b": 0.3, "org/fam-3b": 0.45, "org/other-7b": 0.6}.items()):
+        data = {"results": {t: {"acc,none": ability + 0.03 * j, "alias": t} for j, t in enumerate(INTENT_TASKS)},
+                "configs": {t: {"task": t, "metadata": {"version": 1.0}} for t in INTENT_TASKS},
+                "n-shot": {t: 0 for t in INTENT_TASKS}, "config": {"model_args": f"pretrained={model}"}}
+        files.append(tmp_path / f"results_{i}.json")
+        files[-1].write_text(json.dumps(data))
+    added = subprocess.run([console_script("proxylm-harness"), "records", "add", "--store", str(store), *map(str, files)],
+                           env=world["env"], capture_output=True, text=True, timeout=300, check=False)
+    assert added.returncode == 0, added.stderr
+    target = fx.build_causal_model(tmp_path / "target")  # a model of its own (not a copy of the proxy)
+    run = _run(world, "--target_model", target, "--tasks", ",".join(INTENT_TASKS), "--proxies",
+               f"smollm_135m={world['causal']}", "--records", store, "--output_path", tmp_path / "out")
+    assert run.returncode == 0, run.stderr[-4000:]
+    section = _results(tmp_path / "out")["proxylm"]
+    assert section["predictors"]["intent"]["id"] == "completion:stack"
+    assert section["predictors"]["intent"]["validation"]["mae"] > 0
+    for name in INTENT_TASKS:
+        item = section["tasks"][name]
+        low, high = item["interval"]
+        assert item["source"] == "estimated" and low <= item["estimate"] <= high
+    listed = subprocess.run([console_script("proxylm-harness"), "records", "list", "--store", str(store)],
+                            env=world["env"], capture_output=True, text=True, timeout=300, check=False)
+    assert listed.stdout.count("\n") >= 4  # the three models and the proxy's runs, kept in the store
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Bad input: a clear message, nothing computed lost
 # ---------------------------------------------------------------------------------------------------------------
