@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from test_stages import INTENT_TASKS, MT_TASKS, StandInRunner, managers, score  # noqa: F401  (fixture)
+from test_stages import INTENT_TASKS, MT_TASKS, StandInRunner, build_managers, score
 
 pytest.importorskip("lm_eval")
 
@@ -45,8 +45,14 @@ def results_file(path, model: str, tasks, metric="acc"):
     return path
 
 
+@pytest.fixture(scope="module")
+def managers(tmp_path_factory):
+    return build_managers(tmp_path_factory.mktemp("completion-stage"))
+
+
 @pytest.fixture()
 def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROXYLM_HARNESS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(model_size, "count_parameters", lambda pretrained: None)  # no hub here
     store = RecordsStore(tmp_path / "records.sqlite3")
     store.add([results_file(tmp_path / f"{i}.json", model, INTENT_TASKS) for i, model in enumerate(OTHERS)])

@@ -70,7 +70,11 @@ class Bar:
 
 @pytest.fixture(scope="module")
 def managers(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stages")
+    return build_managers(tmp_path_factory.mktemp("stages"))
+
+
+def build_managers(root):
+    """Task managers over the shipped FLORES-200 and MASSIVE YAMLs, their data written under ``root``."""
     flores = fx.write_flores(root / "flores", ["eng_Latn", "afr_Latn", "zul_Latn"])
     massive = fx.write_massive(root / "massive", LOCALES, vary=True)
     metadata = {"flores_dir": str(flores), "massive_dir": str(massive)}
