@@ -95,3 +95,6 @@ def test_proxylm_eval_runs_are_records_the_moment_they_finish(tmp_path):
     assert spbleu.loc["flores200_eng_Latn-zul_Latn", ["family", "source_lang", "target_lang"]].tolist() == \
            ["translation", "eng", "zul"]
     assert all(source.startswith("run ") for source in rows["source"])
+    again = subprocess.run(argv, env=env, cwd=world, capture_output=True, text=True, timeout=900, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(RecordsStore(store_path).export()) == len(rows)  # an identical second run adds no record
