@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 __all__ = ["CACHE_ENV", "PREDICTORS_ENV", "RECORDS_ENV", "REPO_ROOT", "SHIPPED_PREDICTORS", "TASKS_DIR", "cache_root",
-           "default_lm_eval_results", "default_records", "fetched_records_dir", "predictors_dir", "results_cache_dir", "trained_predictors_dir", "typology_cache_dir"]
+           "default_lm_eval_results", "default_records", "fetched_records_dir", "predictors_dir", "trained_predictors_dir", "typology_cache_dir"]
 
 #: Root of everything the plugin keeps between runs (default ``~/.cache/proxylm-harness``).
 CACHE_ENV = "PROXYLM_HARNESS_CACHE"
@@ -28,10 +28,6 @@ def cache_root() -> Path:
 
 def typology_cache_dir() -> Path:
     return cache_root() / "typology"
-
-
-def results_cache_dir() -> Path:
-    return cache_root() / "results"
 
 
 def trained_predictors_dir() -> Path:

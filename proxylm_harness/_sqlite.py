@@ -116,11 +116,9 @@ class SqliteFile:
         return connection
 
     # -- use -----------------------------------------------------------------------------------------------------
-    def execute(self, sql: str, parameters=(), *, write: bool = False):
-        """Run one statement (its own transaction). A write to a read-only file is skipped (None); a file found
-        damaged now is set aside and the statement run on a new one."""
-        if write and self.connection() is not None and self.read_only:
-            return None
+    def execute(self, sql: str, parameters=()):
+        """Run one statement (its own transaction); a file found damaged now is set aside and the statement run on a
+        new one."""
         try:
             return self.connection().execute(sql, parameters)
         except sqlite3.DatabaseError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KNOWN_MODELS", "KnownModel", "hub_id"]
+__all__ = ["KNOWN_MODELS", "KnownModel", "hub_id", "model_key"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,8 @@ def hub_id(name: str) -> str:
     """The hub id of a records name (``m2m100`` -> ``facebook/m2m100_1.2B``); other names as they are."""
     known = KNOWN_MODELS.get(name)
     return known.hub_id if known else name
+
+
+def model_key(name: str, revision: str) -> str:
+    """A model as the records store's views name it: ``name``, with ``@revision`` unless that is ``main`` or empty."""
+    return name if revision in ("", "main") else f"{name}@{revision}"

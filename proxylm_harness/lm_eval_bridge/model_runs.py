@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .._io import folder_digest
+from ..known_models import model_key
 from .proxies import ModelSpec
 from .run_cache import CacheKey, config_hash
 from .seq2seq_model import SEQ2SEQ_MODEL
@@ -111,7 +112,7 @@ def store_name(spec: ModelSpec) -> str:
     is ``main`` (as a run of it is stored)."""
     if spec.local:
         return folder_digest(spec.pretrained)
-    return spec.pretrained if spec.revision in ("", "main") else f"{spec.pretrained}@{spec.revision}"
+    return model_key(spec.pretrained, spec.revision)
 
 
 def task_fingerprint(task) -> tuple[str, str]:

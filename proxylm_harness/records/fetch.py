@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _paths
-from .._io import fix_mode
+from .._io import atomic_path, sha256_file
 from .layouts import RecordsError
 
 __all__ = ["BASE_URL", "RECORD_FILES", "UPSTREAM_COMMIT", "RecordFile", "fetch_records"]
@@ -60,37 +58,27 @@ def fetch_records(*, base_url: str = BASE_URL, directory=None, names=None, timeo
     out = []
     for name in names:
         expected, path = files[name], folder / name
-        if not (path.is_file() and _sha256(path) == expected.sha256):
+        if not (path.is_file() and sha256_file(path) == expected.sha256):
             _download(base_url.rstrip("/") + "/" + name, path, expected, timeout)
         out.append(path)
     return out
 
 
 def _download(url: str, path: Path, expected: RecordFile, timeout: float) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
     digest, size = hashlib.sha256(), 0
     try:
-        with os.fdopen(fd, "wb") as handle, urllib.request.urlopen(url, timeout=timeout) as response:
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle, \
+                urllib.request.urlopen(url, timeout=timeout) as response:
             for block in iter(lambda: response.read(1 << 16), b""):
                 digest.update(block)
                 size += len(block)
                 handle.write(block)
-        if size != expected.size or digest.hexdigest() != expected.sha256:
-            raise RecordsError(
-                f"the download from {url} is {size} bytes with SHA-256 {digest.hexdigest()[:16]}..., expected "
-                f"{expected.size} bytes with SHA-256 {expected.sha256[:16]}... (a partial or altered file); "
-                "nothing was kept", path=path, hint="run `proxylm-harness records fetch` again")
-        fix_mode(tmp)
-        os.replace(tmp, path)
+            if size != expected.size or digest.hexdigest() != expected.sha256:
+                raise RecordsError(
+                    f"the download from {url} is {size} bytes with SHA-256 {digest.hexdigest()[:16]}..., expected "
+                    f"{expected.size} bytes with SHA-256 {expected.sha256[:16]}... (a partial or altered file); "
+                    "nothing was kept", path=path, hint="run `proxylm-harness records fetch` again")
     except (OSError, urllib.error.URLError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
         raise RecordsError(f"cannot download {url} ({reason}); nothing was kept", path=path,
                            hint="check the network, or pass --records with local copies of the files") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    from .._io import sha256_file
-
-    return sha256_file(path)

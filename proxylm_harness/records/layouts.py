@@ -163,14 +163,12 @@ def score_range(metric: str, kind: str = "score") -> tuple[float, float]:
 
 
 UNIT_KEY = ("dataset", "source_lang", "target_lang", "train_dataset", "dataset_size", "test_dataset")
-_ROW_KEY = UNIT_KEY + ("model", "setting", "metric")
 _CORE = (
     "dataset", "task_family", "source_lang", "target_lang", "source_code", "target_code",
     "train_dataset", "test_dataset", "dataset_size", "model", "setting", "metric", "score", "score_se",
 )
 _PROVENANCE = ("source_file", "source_row")
 _LANGUAGE_COLUMNS = ("source_lang", "target_lang")
-_UNIT_TEXT = _LANGUAGE_COLUMNS + ("source_code", "target_code", "train_dataset", "test_dataset")
 # Cells pandas would read as NaN (upstream reads with pd.read_csv, then dropna()).
 _MISSING = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "null", "NULL", "None", "#N/A"})
 _ON_MISSING = ("drop", "raise")

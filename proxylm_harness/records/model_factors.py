@@ -27,10 +27,6 @@ class ModelRef:
     name: str
     revision: str = ""
 
-    @property
-    def key(self) -> str:
-        return self.name if self.revision in ("", "main") else f"{self.name}@{self.revision}"
-
 
 def model_ref(model_args, *, name_override: str | None = None) -> ModelRef:
     """The model of a results file's ``model_args`` (``"pretrained=org/name,revision=abc"`` or a dict).

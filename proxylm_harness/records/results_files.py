@@ -19,7 +19,7 @@ from ..languages.task_map import modern_task_name, resolve
 from .layouts import RecordsError
 from .model_factors import ModelRef, model_ref
 
-__all__ = ["ParsedRecord", "ResultsFile", "find_results_files", "read_results_file"]
+__all__ = ["ParsedRecord", "ResultsFile", "find_results_files", "metric_keys", "read_file", "read_results_file"]
 
 _SKIPPED_SUFFIXES = ("_stderr", "_lower", "_upper")
 
@@ -67,10 +67,12 @@ def find_results_files(paths) -> list[Path]:
     return found
 
 
-def read_results_file(path, *, model_name: str | None = None) -> ResultsFile:
-    """Parse one results file (either format); raises ``RecordsError`` naming the file and the key at fault."""
+def read_results_file(path, *, model_name: str | None = None, raw: bytes | None = None) -> ResultsFile:
+    """Parse one results file (either format; ``raw``: its bytes, where the caller read them already); raises
+    ``RecordsError`` naming the file and the key at fault."""
     path = Path(path)
-    data = _load_json(path)
+    raw = read_file(path) if raw is None else raw
+    data = _load_json(path, raw)
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict) or not results or not all(isinstance(v, dict) for v in results.values()):
         raise RecordsError("not an lm-eval results file: no 'results' section mapping tasks to their scores",
@@ -82,7 +84,7 @@ def read_results_file(path, *, model_name: str | None = None) -> ResultsFile:
         raise RecordsError(f"the key 'config.model_args' names no model ({error})", path=path,
                            hint="pass --model-name NAME to say which model the file is of") from None
     today = isinstance(data.get("configs"), dict) or any("," in key for scores in results.values() for key in scores)
-    parsed = ResultsFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), model, "0.4" if today else "0.3",
+    parsed = ResultsFile(path, hashlib.sha256(raw).hexdigest(), model, "0.4" if today else "0.3",
                          params_b=_params(data), date=_number(data.get("date")), limit=_number(config.get("limit")),
                          lm_eval_version=data.get("lm_eval_version") or ("0.4" if today else "0.3"))
     groups = _group_names(data)
@@ -98,14 +100,20 @@ def read_results_file(path, *, model_name: str | None = None) -> ResultsFile:
     return parsed
 
 
-def _load_json(path: Path):
+def read_file(path: Path) -> bytes:
+    """A file's bytes; ``RecordsError`` naming it when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
+    except OSError as error:
+        raise RecordsError(f"cannot read the file ({error.strerror or error})", path=path) from None
+
+
+def _load_json(path: Path, raw: bytes):
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RecordsError(f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
                            path=path, hint="pass the JSON results files lm-eval writes") from None
-    except OSError as error:
-        raise RecordsError(f"cannot read the file ({error.strerror or error})", path=path) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -144,7 +152,7 @@ def _task_records(path, data, task, name, scores, today, config) -> list[ParsedR
     languages = _languages(path, name, task_config.get("metadata") if isinstance(task_config, dict) else None)
     out = []
     for key, value in scores.items():
-        metric = key[: -len(",none")] if key.endswith(",none") else key
+        metric, stderr_key = metric_keys(key)
         if today and "," not in key:  # today a metric is "name,filter"; "alias", "name", "sample_len" are not
             continue
         if key == "alias" or metric.split(",")[0].endswith(_SKIPPED_SUFFIXES):
@@ -152,10 +160,17 @@ def _task_records(path, data, task, name, scores, today, config) -> list[ParsedR
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise RecordsError(f"the score at key 'results.{task}.{key}' is {quote(value, 60)}, not a finite number",
                                path=path, hint="a results file holds numbers; fix or leave out that file")
-        stderr = scores.get(key.replace(",", "_stderr,", 1) if "," in key else f"{key}_stderr")
+        stderr = scores.get(stderr_key)
         out.append(ParsedRecord(name, metric, int(n_shot or 0), float(value), _number(stderr),
                                 None if version is None else str(version), *languages))
     return out
+
+
+def metric_keys(key: str) -> tuple[str, str]:
+    """(metric, the key of its stderr) of a key of lm-eval's results: ``acc,none`` -> (``acc``, ``acc_stderr,none``),
+    ``bleu,flexible`` -> (``bleu,flexible``, ``bleu_stderr,flexible``), ``acc`` (0.3-era) -> (``acc``, ``acc_stderr``)."""
+    metric = key[: -len(",none")] if key.endswith(",none") else key
+    return metric, key.replace(",", "_stderr,", 1) if "," in key else f"{key}_stderr"
 
 
 def _languages(path, task: str, metadata) -> tuple:

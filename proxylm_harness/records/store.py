@@ -236,7 +236,7 @@ class RecordsStore:
 
     def clear(self) -> int:
         """Forget every run (the run cache) and the records they made; imported records stay. Returns the runs."""
-        count = self.query("SELECT count(*) FROM runs")[0][0]
+        count = self.run_count()
 
         def write(connection):
             touched = [m for (m,) in connection.execute(
@@ -310,11 +310,13 @@ def _run_model(key) -> tuple[str, str]:
 
 def _run_scores(metrics: dict):
     """(metric, score, stderr) of an lm-eval result's numeric metrics (``acc,none`` -> ``acc``)."""
+    from .results_files import metric_keys
+
     for key, value in metrics.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or key == "alias":
             continue
-        metric = key[: -len(",none")] if key.endswith(",none") else key
+        metric, stderr_key = metric_keys(key)
         if metric.split(",")[0].endswith("_stderr"):
             continue
-        stderr = metrics.get(key.replace(",", "_stderr,", 1) if "," in key else f"{key}_stderr")
+        stderr = metrics.get(stderr_key)
         yield metric, float(value), float(stderr) if isinstance(stderr, (int, float)) else None

@@ -9,10 +9,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._io import sha256_file
 from ..known_models import KNOWN_MODELS
 from .layouts import LAYOUTS, RecordsError
 from .model_factors import family_from_name, params_from_name, read_factors_csv
-from .results_files import find_results_files, read_results_file
+from .results_files import find_results_files, read_file, read_results_file
 
 __all__ = ["ImportReport", "add_paths", "remove", "set_factors"]
 
@@ -69,7 +70,10 @@ def _files(paths) -> list[Path]:
 
 
 def _add_results(store, path: Path, model_name: str | None) -> int | None:
-    parsed = read_results_file(path, model_name=model_name)
+    raw = read_file(path)
+    if _imported(store, hashlib.sha256(raw).hexdigest()):
+        return None
+    parsed = read_results_file(path, model_name=model_name, raw=raw)
     partial = int(parsed.limit is not None)
 
     def write(connection):
@@ -93,6 +97,11 @@ def _add_results(store, path: Path, model_name: str | None) -> int | None:
     return store._write(write)
 
 
+def _imported(store, digest: str) -> bool:
+    """Whether a file of this digest was imported already (checked again, inside the write, against a race)."""
+    return bool(store.query("SELECT 1 FROM sources WHERE digest = ?", (digest,)))
+
+
 def _parsed_factors(store, connection, name: str, params_b: float | None) -> None:
     if params_b is not None:
         store._set_factor(connection, name, "params_b", params_b, "results")
@@ -109,7 +118,9 @@ def _add_proxylm(store, path: Path) -> int | None:
     """A ProxyLM record file: one cell per (dataset, test set, languages, setting with its training run, metric)."""
     from .reader import load_records
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path)
+    if _imported(store, digest):
+        return None
     records = load_records(path)
     frame = records.frame
     layout = LAYOUTS[frame["dataset"].iloc[0]]
@@ -189,7 +200,7 @@ def remove(store, model: str | None = None, *, source=None) -> int:
             removed = connection.execute(f"DELETE FROM records WHERE model IN ({marks})", ids).rowcount
             store._refresh_summary(connection, ids)
             return removed
-        digest = hashlib.sha256(Path(source).read_bytes()).hexdigest() if Path(source).is_file() else None
+        digest = sha256_file(source) if Path(source).is_file() else None
         found = connection.execute("SELECT id FROM sources WHERE digest = ? OR path = ?", (digest, str(source))).fetchall()
         if not found:
             raise RecordsError(f"no records came from {source}", hint="name a file `records add` imported")

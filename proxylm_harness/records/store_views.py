@@ -9,15 +9,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..known_models import model_key
 from .layouts import RecordsError
 
 __all__ = ["RecordsMatrix", "cell_label", "list_models", "long_table", "matrix", "show_model"]
 
 _SELECTED = "SELECT r.model, r.cell, r.score, r.date, r.id FROM records r JOIN cells c ON c.id = r.cell"
-
-
-def _model_key(name: str, revision: str) -> str:
-    return name if revision in ("", "main") else f"{name}@{revision}"
 
 
 def _model_keys(names: pd.Series, revisions: pd.Series) -> pd.Series:
@@ -100,7 +97,7 @@ def matrix(store, *, family=None, tasks=None, metric=None, n_shot=None, setting=
         parameters += values
     rows = store.query(_SELECTED + " WHERE " + " AND ".join(clauses), tuple(parameters))
     frame = pd.DataFrame(rows, columns=["model", "cell", "score", "t", "id"])
-    names = {i: _model_key(n, r) for i, n, r in store.query("SELECT id, name, revision FROM models")}
+    names = {i: model_key(n, r) for i, n, r in store.query("SELECT id, name, revision FROM models")}
     frame["model"] = frame["model"].map(names)
     if models is not None:
         frame = frame[frame["model"].isin(models)]
@@ -157,6 +154,5 @@ def _factors(store, models: list) -> pd.DataFrame:
     for column in ("params_b", "family", "params_source"):
         if column not in frame.columns:
             frame[column] = None
-    if "params_b" in frame.columns:
-        frame["params_b"] = pd.to_numeric(frame["params_b"], errors="coerce")
+    frame["params_b"] = pd.to_numeric(frame["params_b"], errors="coerce")
     return frame
