@@ -149,16 +149,18 @@ def _active(data, pool, config, per_target) -> list[dict]:
     """The default estimator after ``choose_cells``' K reveals, against the mean of its random reveals."""
     from ..estimators.completion.active import choose_cells
 
-    out = []
-    for K in [k for k in config.ks if k > 0]:
+    out, ks, order = [], [k for k in config.ks if k > 0], {}
+    for K in ks:
         active, random = [], []
         for target in targets_for(data["Y"], data["factors"], pool):
             name = data["models"][target]
             if (DEFAULT_METHOD, name, K) not in per_target:
                 continue
-            empty = make_problem(data, pool, target, 0, [])
-            cells = choose_cells(empty.Y, empty.factors, empty.features, empty.t, K)
-            problem = make_problem(data, pool, target, 0, cells)
+            if target not in order:  # the greedy choice of K cells is the first K of a longer one: choose once
+                empty = make_problem(data, pool, target, 0, [])
+                order[target] = choose_cells(empty.Y, empty.factors, empty.features, empty.t,
+                                             min(max(ks), empty.Y.shape[1]))
+            problem = make_problem(data, pool, target, 0, order[target][:K])
             model = _fit(DEFAULT_METHOD, problem, config.level)
             active.append(problem_metrics(model.predict(), problem.truth, problem.hidden)["mae"])
             random.append(per_target[(DEFAULT_METHOD, name, K)])

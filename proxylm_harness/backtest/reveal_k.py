@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..estimators.metrics import coverage, mae, mean_width, spearman
+
 __all__ = ["KS", "POOLS", "PROXY_MAX_PARAMS", "RevealProblem", "aggregate", "make_problem", "pool_rows",
            "problem_metrics", "reveal_order", "reveal_problems", "targets_for"]
 
@@ -88,16 +90,11 @@ def reveal_problems(data: dict, pool: str, K: int, seeds: int):
 
 def problem_metrics(pred, truth, hidden, lower=None, upper=None) -> dict:
     """MAE, MSE, Spearman (and coverage, width with an interval) over the hidden cells of one problem."""
-    from scipy.stats import spearmanr
-
-    e = pred[hidden] - truth[hidden]
-    out = {"mae": float(np.mean(np.abs(e))), "mse": float(np.mean(e ** 2)), "spearman": float("nan")}
-    if np.std(pred[hidden]) > 0 and np.std(truth[hidden]) > 0:
-        out["spearman"] = float(spearmanr(pred[hidden], truth[hidden]).statistic)
+    y, p = truth[hidden], pred[hidden]
+    out = {"mae": mae(y, p), "mse": float(np.mean((p - y) ** 2)), "spearman": spearman(y, p)}
     if lower is not None:
-        inside = (truth[hidden] >= lower[hidden]) & (truth[hidden] <= upper[hidden])
-        out["coverage"] = float(np.mean(inside))
-        out["width"] = float(np.mean(upper[hidden] - lower[hidden]))
+        out["coverage"] = coverage(y, lower[hidden], upper[hidden])
+        out["width"] = mean_width(lower[hidden], upper[hidden])
     return out
 
 

@@ -31,13 +31,18 @@ def nanmean_cols(A: np.ndarray) -> np.ndarray:
         return np.nanmean(A, axis=0)
 
 
+def cell_means(A: np.ndarray) -> np.ndarray:
+    """Each column's mean over its known values; the mean of every known value where a column has none."""
+    col = nanmean_cols(A)
+    return np.where(np.isnan(col), np.nanmean(A), col)
+
+
 def fill_rows(Y: np.ndarray, rows) -> np.ndarray:
     """The rows ``rows`` of ``Y`` with each unknown score replaced by its cell mean plus the row's mean offset."""
     A = Y[rows].copy()
     if not np.isnan(A).any():
         return A
-    col = nanmean_cols(A)
-    col = np.where(np.isnan(col), np.nanmean(A), col)
+    col = cell_means(A)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         offset = np.nanmean(A - col, axis=1)

@@ -12,7 +12,7 @@ import pandas as pd
 from ..._registry import did_you_mean
 from ...families import FAMILIES, metric_range
 from ...features.cells import cell_feature_frame, unknown_languages
-from .base import COMPLETION_ESTIMATORS, CompletionError, CompletionEstimator, DEFAULT_ESTIMATOR
+from .base import CompletionError, CompletionEstimator, DEFAULT_ESTIMATOR, get_completion_estimator
 from .conformal import ConformalCompletion
 
 __all__ = ["CompletionResult", "OUTPUT_COLUMNS", "complete", "completion_problem", "unit_matrix"]
@@ -89,10 +89,10 @@ def _ranges(cells: pd.DataFrame, scores: pd.DataFrame) -> tuple[np.ndarray, np.n
     return lows, highs
 
 
-def _scales(cells: pd.DataFrame, scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell, (low, span): each metric's range mapped onto [0, 1] when every metric is bounded (the estimators
-    then work on the logit scale); otherwise each metric standardised over its known scores (one scale for all)."""
-    lows, highs = _ranges(cells, scores)
+def _scales(cells: pd.DataFrame, scores: pd.DataFrame, lows, highs) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, (low, span): each metric's range (``_ranges``) mapped onto [0, 1] when every metric is bounded (the
+    estimators then work on the logit scale); otherwise each metric standardised over its known scores (one scale for
+    all)."""
     if np.isfinite(lows).all() and np.isfinite(highs).all() and (highs > lows).all():
         return lows, highs - lows
     low, span = np.zeros(len(cells)), np.ones(len(cells))
@@ -181,8 +181,8 @@ def unit_matrix(matrix, models: list, cells: pd.DataFrame, *, model_factors=None
     ``notes`` saying so), ``features`` (``features.cell_feature_frame``, the one path) and ``unknown_languages``."""
     factors, notes = _factors(matrix, models, model_factors)
     scores = matrix.scores.reindex(index=models, columns=cells.index)
-    low, span = _scales(cells, scores)
     lows, highs = _ranges(cells, scores)
+    low, span = _scales(cells, scores, lows, highs)
     features = cell_feature_frame(cells, typology=typology)
     return {"Y": (scores.to_numpy(dtype=float) - low) / span, "factors": factors, "features": features,
             "cells": cells, "models": list(models), "low": low, "span": span, "range": (lows, highs), "notes": notes,
@@ -193,7 +193,7 @@ def _estimator(estimator, coverage: float) -> tuple[ConformalCompletion, str]:
     if estimator is None:
         estimator = DEFAULT_ESTIMATOR
     if isinstance(estimator, str):
-        name, estimator = estimator, COMPLETION_ESTIMATORS.get(estimator)()
+        name, estimator = estimator, get_completion_estimator(estimator)
     elif isinstance(estimator, CompletionEstimator):
         name = type(estimator).__name__
     else:

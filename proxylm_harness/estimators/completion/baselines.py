@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CompletionEstimator
-from ._matrix import als, families, fill_rows, log_params, nanmean_cols, nearest_by_factors, others, revealed
+from ._matrix import als, cell_means, families, fill_rows, log_params, nanmean_cols, nearest_by_factors, others, revealed
 
 __all__ = ["CellMeanOffset", "FamilyLogSize", "NearestModel", "RidgeOnModels", "ZScoreALS"]
 
@@ -118,8 +118,7 @@ class ZScoreALS(CompletionEstimator):
 
     def _fit(self, Y, factors, cell_features, t):
         mask = ~np.isnan(Y)
-        mu = nanmean_cols(Y)
-        mu = np.where(np.isnan(mu), np.nanmean(Y), mu)
+        mu = cell_means(Y)
         sd = np.nanstd(Y, axis=0)
         sd = np.where(np.isfinite(sd) & (sd > 1e-9), sd, 1.0)
         rank = max(1, min(self.rank, Y.shape[0] - 1))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .base import CompletionEstimator
-from ._matrix import cell_matrix, forward, grouped_solve, inverse, mask_groups, model_design, nanmean_cols, resolve_link
+from ._matrix import cell_matrix, cell_means, forward, grouped_solve, inverse, mask_groups, model_design, resolve_link
 
 __all__ = ["FactorMF", "FactorNCF"]
 
@@ -44,8 +44,7 @@ class FactorMF(CompletionEstimator):
         r = min(self.rank, max(n - 2, 1))
         X = np.hstack([np.ones((n, 1)), model_design(factors)[0]])
         C = np.hstack([np.ones((m, 1)), cell_matrix(cell_features, m)])
-        mu = nanmean_cols(np.where(mask, Z, np.nan))
-        mu = np.where(np.isnan(mu), np.nanmean(Z), mu)
+        mu = cell_means(Z)
         P = np.zeros((n, r + 1))  # [b_m, u_m]
         V = 0.1 * np.random.default_rng(self.random_state).standard_normal((m, r))
         G, H = np.zeros((X.shape[1], r + 1)), np.zeros((C.shape[1], r))
@@ -134,8 +133,7 @@ class FactorNCF(CompletionEstimator):
             keep[rng.choice(m, self.max_cells, replace=False)] = True
             known = known & (keep | known[t])[None, :]
         ii, jj = np.nonzero(known)
-        mu0 = nanmean_cols(Z)
-        p = self._init(rng, n, m, X.shape[1] + C.shape[1], np.where(np.isnan(mu0), np.nanmean(Z), mu0), t)
+        p = self._init(rng, n, m, X.shape[1] + C.shape[1], cell_means(Z), t)
         moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in p.items()}
         b1, b2 = 0.9, 0.999
         for step in range(1, self.epochs + 1):

@@ -58,7 +58,7 @@ class ProxyBoost(CompletionEstimator):
         self.subsample, self.proxy_max_params, self.max_cells = subsample, proxy_max_params, max_cells
         self.target_weight, self.groups, self.random_state = target_weight, groups, random_state
 
-    def _design(self, Y, factors, cell_features, t):
+    def design(self, Y, factors, cell_features, t):
         """``block(model, cells) -> rows``, the names and groups of its columns, the row means over R."""
         n, m = Y.shape
         rows = others(Y, t)
@@ -99,7 +99,7 @@ class ProxyBoost(CompletionEstimator):
 
         m = Y.shape[1]
         rng = np.random.default_rng(self.random_state)
-        block, names, groups, row_mean, R, rows = self._design(Y, factors, cell_features, t)
+        block, names, groups, row_mean, R, rows = self.design(Y, factors, cell_features, t)
         cells = np.arange(m) if m <= self.max_cells else np.sort(rng.choice(m, self.max_cells, replace=False))
         level = (lambda j: row_mean[j]) if len(R) else (lambda j: 0.0)  # noqa: E731
         X = [block(j, cells) for j in rows]

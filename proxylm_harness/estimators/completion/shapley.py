@@ -44,9 +44,9 @@ def shapley_values(value, players) -> dict:
     return out
 
 
-def factor_groups(estimator: ProxyBoost) -> list[str]:
-    """The factor groups a fitted ``ProxyBoost`` has features of, in ``FACTOR_GROUPS`` order."""
-    present = set(estimator.feature_groups_)
+def factor_groups(estimator: ProxyBoost, scores, factors, cell_features, target) -> list[str]:
+    """The factor groups ``estimator`` has features of on this problem (no fit needed), in ``FACTOR_GROUPS`` order."""
+    present = set(estimator.design(scores, factors, cell_features, target)[2])
     return [g for g in FACTOR_GROUPS if g in present]
 
 
@@ -59,7 +59,7 @@ def factor_shapley(scores, factors, cell_features, target, *, params=None, max_s
     """
     Y, factors, cell_features, t = check_problem(scores, factors, cell_features, target)
     params = {"n_estimators": 50, "max_cells": 400, **(params or {})}
-    players = factor_groups(ProxyBoost(**params).fit(Y, factors, cell_features, t))
+    players = factor_groups(ProxyBoost(**params), Y, factors, cell_features, t)
     if not len(revealed(Y, t)):
         players = [g for g in players if g != "known_stats"]
 

@@ -21,12 +21,12 @@ __all__ = ["conformal_quantile", "cv_error", "simulate", "strongest_flag", "weig
 _EMPTY = (np.array([], int), np.array([]), np.array([]))
 
 
-def simulate(estimator, Y, factors, cell_features, t, *, max_sim=4, min_sim_pool=1, folds=3, random_state=0) -> dict:
+def simulate(estimator, Y, factors, cell_features, t, *, max_sim=4, folds=3, random_state=0) -> dict:
     """The cross-validated predictions of ``estimator`` on the problem.
 
     - ``"sim"``: for up to ``max_sim`` other models j (nearest the target by factors), with the target's row left
-      out and j's row hidden but for R, j completed from the rest; kept: j's other cells. Skipped when fewer than
-      ``min_sim_pool`` models would remain to learn from.
+      out and j's row hidden but for R, j completed from the rest; kept: j's other cells. Skipped when no other model
+      would remain to learn from.
     - ``"loo"``: when K >= 3, R split into ``min(folds, K)`` folds, each hidden from the target and predicted.
 
     Returns ``{"sim": [(cells, prediction, truth)], "loo": (cells, prediction, truth), "n_pool": models left}``.
@@ -34,7 +34,7 @@ def simulate(estimator, Y, factors, cell_features, t, *, max_sim=4, min_sim_pool
     rows = others(Y, t)
     R = revealed(Y, t)
     out = {"sim": [], "loo": _EMPTY, "n_pool": len(rows) - 1}
-    if len(rows) - 1 >= min_sim_pool:
+    if len(rows) - 1 >= 1:
         Yo, Fo = Y[rows], factors.iloc[rows].reset_index(drop=True)
         hidden = np.setdiff1d(np.arange(Y.shape[1]), R)
         for j in nearest_by_factors(factors, t, rows)[:max_sim]:
