@@ -28,6 +28,7 @@ class CompletionSource:
     family_plan: object
     runs: dict = field(default_factory=dict)
     _factors: pd.DataFrame | None = field(default=None, repr=False)
+    _stored: object = field(default=None, repr=False)
 
     @property
     def target(self) -> str:
@@ -39,7 +40,10 @@ class CompletionSource:
 
         family, metric = self.family_plan.family, self.family_plan.family.lm_eval_metric
         n_shot = int(self.plan.settings.num_fewshot or 0)
-        found = self.store.matrix(tasks=list(self.family_plan.tasks), metric=metric, n_shot=n_shot, setting="")
+        if self._stored is None:  # read once: this run's own scores reach the matrix through ``runs`` and ``measured``
+            self._stored = self.store.matrix(tasks=list(self.family_plan.tasks), metric=metric, n_shot=n_shot,
+                                             setting="")
+        found = self._stored
         scores, cells = found.scores.copy(), found.cells
         tasks = set(self.family_plan.tasks)
         cells = cells[cells["task"].isin(tasks)]
