@@ -10,25 +10,13 @@ from .._plotting import pyplot, save_figure
 from ..estimators.completion.base import BASELINES
 from ..estimators.completion.proxy_boost import FACTOR_GROUPS
 from .completion_suite import DEFAULT_METHOD
+from .report import json_ready
 
 __all__ = ["BAR", "COVERAGE_BAND", "completion_markdown", "headline_rows", "json_ready", "plot_completion"]
 
 #: The issue's bar: the default's MAE at most 0.85 x the best baseline's, and 90% intervals covering 85-95%.
 BAR = 0.85
 COVERAGE_BAND = (0.85, 0.95)
-
-
-def json_ready(value):
-    """``value`` with tuples as lists, numpy scalars as Python numbers and NaN as None (strict JSON)."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _fmt(value, digits=4) -> str:

@@ -10,20 +10,25 @@ import numpy as np
 
 from .._io import write_text
 
-__all__ = ["markdown_table", "replace_markdown_section", "update_results_markdown", "write_rows"]
+__all__ = ["json_ready", "markdown_table", "replace_markdown_section", "update_results_markdown", "write_rows"]
 
 
-def _clean(value):
+def json_ready(value):
+    """``value`` with tuples as lists, numpy scalars as Python numbers and NaN as None (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, (np.floating, np.integer)):
-        return _clean(value.item())
     return value
 
 
 def write_rows(rows: list[dict], path) -> None:
     """Write the rows as a JSON list (NaN as null), atomically."""
-    write_text(path, json.dumps([{k: _clean(v) for k, v in row.items()} for row in rows], indent=1) + "\n")
+    write_text(path, json.dumps(json_ready(rows), indent=1) + "\n")
 
 
 def _fmt(value, digits=4) -> str:

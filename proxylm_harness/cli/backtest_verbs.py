@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 import sys
 
-from ._arguments import add_records_argument, records_paths, require_writable_file
+from ._arguments import ArgumentError, add_records_argument, records_paths, require_writable_file
 
 __all__ = ["add_parsers", "cmd_benchmark", "cmd_evaluate"]
 
@@ -61,8 +61,6 @@ def cmd_benchmark(args) -> int:
     if args.suite == "completion":
         return _completion_benchmark(args)
     if not args.output:
-        from ._arguments import ArgumentError
-
         raise ArgumentError("--suite proxylm needs --output FILE.json (the result rows)")
     return _benchmark(args, evaluate=False)
 
@@ -75,10 +73,8 @@ def _completion_benchmark(args) -> int:
     from ..backtest.completion_report import completion_markdown, json_ready, plot_completion
     from ..backtest.completion_suite import CompletionBenchmarkConfig, run_completion_benchmark
     from ..backtest.report import replace_markdown_section
-    from ._arguments import ArgumentError
 
-    for flag, path in (("--output", args.output), ("--markdown", args.markdown), ("--plot", args.plot)):
-        require_writable_file(path, flag)
+    _check_outputs(args)
     folder = args.lm_eval_results or _paths.default_lm_eval_results()
     records = records_paths(args)[0]
     for flag, path in (("--lm-eval-results", folder), ("--records", records)):
@@ -98,8 +94,7 @@ def _completion_benchmark(args) -> int:
         write_json(args.output, json_ready(out))
         print(f"wrote the results to {args.output}", file=sys.stderr)
     if args.markdown:
-        command = "proxylm-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        replace_markdown_section(args.markdown, "completion-benchmark", body, command)
+        replace_markdown_section(args.markdown, "completion-benchmark", body, _command())
         print(f"updated the completion section of {args.markdown}", file=sys.stderr)
     if args.plot:
         plot_completion(out, args.plot)
@@ -112,8 +107,7 @@ def _benchmark(args, *, evaluate: bool) -> int:
     from ..backtest.report import markdown_table, update_results_markdown, write_rows
     from ..backtest.suite import BenchmarkConfig, run_benchmark
 
-    for flag, path in (("--output", args.output), ("--markdown", args.markdown), ("--plot", args.plot)):
-        require_writable_file(path, flag)
+    _check_outputs(args)
     config = BenchmarkConfig(
         records=records_paths(args), quick=args.quick, protocols=tuple(args.protocol) if args.protocol else None,
         datasets=(args.dataset,) if args.dataset else None, targets=(args.target,) if args.target else None,
@@ -122,12 +116,11 @@ def _benchmark(args, *, evaluate: bool) -> int:
         predictor_params={"param_grid": "regressor"} if args.tune else {},
     )
     rows = run_benchmark(config, jobs=args.jobs, progress=not args.no_progress, typology_agreement=not evaluate)
-    command = "proxylm-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.output:
         write_rows(rows, args.output)
         print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
     if args.markdown:
-        update_results_markdown(args.markdown, rows, command)
+        update_results_markdown(args.markdown, rows, _command())
         print(f"updated the benchmark table in {args.markdown}", file=sys.stderr)
     if args.plot:
         from ..backtest.plots import plot_benchmark
@@ -136,3 +129,14 @@ def _benchmark(args, *, evaluate: bool) -> int:
         print(f"wrote {args.plot}", file=sys.stderr)
     print(markdown_table(rows))
     return 0
+
+
+def _check_outputs(args) -> None:
+    """Refuse, before any work, an output the command could not write."""
+    for flag, path in (("--output", args.output), ("--markdown", args.markdown), ("--plot", args.plot)):
+        require_writable_file(path, flag)
+
+
+def _command() -> str:
+    """This command line, as the markdown section records it."""
+    return "proxylm-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import _paths
-from .._io import atomic_path
+from .._io import write_text
 from . import codes as languages
 
 __all__ = ["DISTANCE_KINDS", "Typology", "UnknownTypologyError", "distances", "agreement"]
@@ -254,9 +254,7 @@ class Typology:
             },
         }
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp:
-                tmp.write_text(json.dumps(content, indent=0, allow_nan=False), encoding="utf-8")
+            write_text(path, json.dumps(content, indent=0, allow_nan=False))
         except OSError as err:
             warnings.warn(f"Could not write typology cache {path} ({err}); distances are kept in memory only.", stacklevel=3)
 
