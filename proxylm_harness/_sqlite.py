@@ -63,7 +63,7 @@ class SqliteFile:
     def _checked(self, connection: sqlite3.Connection, *, create: bool) -> sqlite3.Connection:
         try:
             if create:
-                connection.execute("PRAGMA journal_mode=WAL")
+                _wal(connection)
             connection.execute("PRAGMA busy_timeout=60000")
             if not self.path.exists() or self.path.stat().st_size <= _CHECKED_SIZE:
                 (status,) = connection.execute("PRAGMA quick_check").fetchone()
@@ -132,3 +132,17 @@ class SqliteFile:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _wal(connection: sqlite3.Connection, *, wait: float = 60.0) -> None:
+    """Switch ``connection``'s file to WAL. Where another process is creating the same new file, SQLite answers
+    "database is locked" at once, without its busy wait: try again for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -42,6 +42,25 @@ def _writer(args):
     return worker
 
 
+def _open(path):
+    store = RecordsStore(path)
+    try:
+        store.read_only  # opens the file: WAL, quick_check, tables
+    except sqlite3.Error as error:
+        return f"{type(error).__name__}: {error}"
+    finally:
+        store.close()
+    return "ok"
+
+
+def test_processes_creating_one_new_store_at_once_all_open_it(tmp_path):
+    """SQLite refuses a switch to WAL at once (no busy wait) while another process creates the same file."""
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        for trial in range(40):
+            path = str(tmp_path / str(trial) / "records.sqlite3")
+            assert pool.map(_open, [path] * 8) == ["ok"] * 8, trial
+
+
 def test_two_processes_share_a_cache_without_corrupting_it(tmp_path):
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         assert sorted(pool.map(_writer, [(str(tmp_path), 0), (str(tmp_path), 1)])) == [0, 1]
