@@ -89,12 +89,18 @@ def _add_results(store, path: Path, model_name: str | None) -> int | None:
                                   record.dataset, record.source_lang, record.target_lang)
             rows.append((model, cell, record.score, record.stderr, partial, parsed.limit, record.task_version,
                          parsed.lm_eval_version, date, source))
-        connection.executemany(
-            "INSERT OR IGNORE INTO records (model, cell, score, stderr, partial, lim, task_version, lm_eval_version, "
-            "date, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        added = _insert_records(connection, rows)
         store._refresh_summary(connection, [model])
-        return len(rows)
+        return added
     return store._write(write)
+
+
+def _insert_records(connection, rows: list) -> int:
+    """Insert ``rows``; returns how many are new (a zero-shot score repeated on every training row of a ProxyLM file
+    is one record)."""
+    return connection.executemany(
+        "INSERT OR IGNORE INTO records (model, cell, score, stderr, partial, lim, task_version, lm_eval_version, "
+        "date, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows).rowcount
 
 
 def _imported(store, digest: str) -> bool:
@@ -144,11 +150,9 @@ def _add_proxylm(store, path: Path) -> int | None:
                                             row.target_lang, {c: _json_number(getattr(row, c)) for c in features})
             rows.append((models[row.model], cells[key], float(row.score), _json_number(row.score_se), 0, None, None,
                          None, now, source))
-        connection.executemany(
-            "INSERT OR IGNORE INTO records (model, cell, score, stderr, partial, lim, task_version, lm_eval_version, "
-            "date, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        added = _insert_records(connection, rows)
         store._refresh_summary(connection, models.values())
-        return len(rows)
+        return added
     return store._write(write)
 
 

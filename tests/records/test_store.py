@@ -263,6 +263,13 @@ def _count(store) -> int:
 
 
 # -- ProxyLM's record files, factors, removal, export ---------------------------------------------------------------
+def test_an_import_reports_the_records_it_stored(tmp_path, records_dir):
+    """NusaTranslation repeats each zero-shot score on every training row: one record each, counted once."""
+    store = _store(tmp_path)
+    report = store.add([records_dir / "nusa_experiments.csv"])
+    assert report.records == len(store) < 9408
+
+
 def test_proxylm_records_import_with_their_setting_in_the_cell(tmp_path, records_dir):
     store = _store(tmp_path)
     report = store.add([records_dir / "intent_experiments.csv"])
